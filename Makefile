@@ -1,0 +1,38 @@
+# bundlefs: top-level build.  `make` builds the module for the newest
+# installed Debian kernel headers (override with KVER= or KDIR=) and the
+# user-space `bundlefs` command.
+
+KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's,.*/linux-headers-,,' | sort -V | tail -n1)
+KDIR ?= /lib/modules/$(KVER)/build
+
+.PHONY: all module loader clean check demo deps host-test vm-test
+
+all: module loader
+
+deps:
+	@scripts/install-deps
+
+module:
+	@test -d "$(KDIR)" || { echo "bundlefs: no kernel headers in '$(KDIR)' (run scripts/install-deps)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+loader:
+	$(MAKE) -C loader
+
+host-test:
+	$(MAKE) -C loader test
+
+vm-test: all
+	tests/run-vm-tests
+
+# Everything, ending in one line `N passed, N failed`.
+check:
+	@scripts/check
+
+demo:
+	@scripts/demo
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C loader clean
+	rm -rf build

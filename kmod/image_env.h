@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What image.c needs from its surroundings, so the same file builds into
+ * the module, the host unit tests and the fuzzers.
+ */
+#ifndef _BUNDLEFS_IMAGE_ENV_H
+#define _BUNDLEFS_IMAGE_ENV_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/errno.h>
+#include <linux/math64.h>
+#include <asm/byteorder.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <endian.h>
+#include <linux/types.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+#define S64_MAX INT64_MAX
+
+#define le16_to_cpu(x) le16toh(x)
+#define le32_to_cpu(x) le32toh(x)
+#define le64_to_cpu(x) le64toh(x)
+#define cpu_to_le16(x) htole16(x)
+#define cpu_to_le32(x) htole32(x)
+#define cpu_to_le64(x) htole64(x)
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#endif
+
+#endif /* _BUNDLEFS_IMAGE_ENV_H */
