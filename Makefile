@@ -5,7 +5,7 @@
 KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's,.*/linux-headers-,,' | sort -V | tail -n1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module loader clean check demo deps host-test vm-test
+.PHONY: all module loader clean check demo deps host-test vm-test kunit fuzz
 
 all: module loader
 
@@ -31,6 +31,14 @@ check:
 
 demo:
 	@scripts/demo
+
+# KUnit suites in a VM on a cached KUnit kernel.
+kunit:
+	@scripts/kunit
+
+# libFuzzer targets, FUZZ_SECONDS each (default 60).
+fuzz:
+	@scripts/fuzz
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
