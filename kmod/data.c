@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bundlefs: file data.  The page cache of a bundlefs inode is filled from
+ * the content-addressed object of the chunk under each folio, an ordinary
+ * file Data/<hash>.xxh128 under the cache directory pinned at mount.
+ *
+ * Objects are opened and read with the mounter's credentials, never the
+ * reader's: access to a file is decided by its mode in the mount.
+ * Folios are single pages (no large folios) and chunks are at least a
+ * page, so a folio never straddles two objects.
+ */
+#include "internal.h"
+#include <linux/highmem.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/file.h>
+
+/* State of one read_folio or readahead call. */
+struct bundlefs_read {
+	struct inode *inode;
+	const struct bundlefs_image *img;
+	const struct bundlefs_node *node;
+	bool quiet;		/* readahead: read_folio retries and reports */
+	/* backing pages read into our folios and not yet dropped */
+	struct file *drop_file;
+	pgoff_t drop_first, drop_last;
+};
+
+static struct file **bundlefs_object_slots(struct bundlefs_inode *bi)
+{
+	struct file **slots = READ_ONCE(bi->objects), **old;
+
+	if (slots)
+		return slots;
+	slots = kvcalloc(bi->nr_objects, sizeof(*slots), GFP_KERNEL);
+	if (!slots)
+		return NULL;
+	/* cmpxchg() orders the zeroing before the pointer is seen */
+	old = cmpxchg(&bi->objects, NULL, slots);
+	if (old) {
+		kvfree(slots);
+		return old;
+	}
+	return slots;
+}
+
+static struct file *bundlefs_open_object(struct bundlefs_read *rd,
+					 const struct bundlefs_chunk_pos *cp)
+{
+	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(rd->inode->i_sb);
+	char name[sizeof("Data/.xxh128") + 32];
+	char hex[33];
+	struct file *file;
+	loff_t size;
+
+	/* the name comes only from a validated digest: no path tricks */
+	bundlefs_digest_hex(&rd->img->digests[cp->digest], hex);
+	snprintf(name, sizeof(name), "Data/%s.xxh128", hex);
+
+	file = file_open_root(&sbi->cache, name, O_RDONLY | O_LARGEFILE, 0);
+	if (IS_ERR(file)) {
+		if (!rd->quiet)
+			bundlefs_warn_rl(rd->inode->i_sb,
+					 "inode %lu: cannot open object %s: error %ld",
+					 rd->inode->i_ino, name, PTR_ERR(file));
+		return ERR_PTR(-EIO);
+	}
+	size = i_size_read(file_inode(file));
+	if (!S_ISREG(file_inode(file)->i_mode) || size != cp->length) {
+		if (!rd->quiet)
+			bundlefs_warn_rl(rd->inode->i_sb,
+					 "inode %lu: object %s is %lld bytes, expected %llu",
+					 rd->inode->i_ino, name, size, cp->length);
+		fput(file);
+		return ERR_PTR(-EIO);
+	}
+	return file;
+}
+
+/* The opened object of a chunk, opened on first use and then kept. */
+static struct file *bundlefs_object(struct bundlefs_read *rd,
+				    const struct bundlefs_chunk_pos *cp)
+{
+	struct file **slots, *file, *old;
+
+	slots = bundlefs_object_slots(BUNDLEFS_I(rd->inode));
+	if (!slots)
+		return ERR_PTR(-ENOMEM);
+	file = READ_ONCE(slots[cp->chunk]);
+	if (file)
+		return file;
+
+	/* failures are not cached: the object may appear later */
+	file = bundlefs_open_object(rd, cp);
+	if (IS_ERR(file))
+		return file;
+	old = cmpxchg(&slots[cp->chunk], NULL, file);
+	if (old) {
+		fput(file);
+		return old;
+	}
+	return file;
+}
+
+void bundlefs_put_objects(struct bundlefs_inode *bi)
+{
+	u32 i;
+
+	if (!bi->objects)
+		return;
+	for (i = 0; i < bi->nr_objects; i++)
+		if (bi->objects[i])
+			fput(bi->objects[i]);
+	kvfree(bi->objects);
+	bi->objects = NULL;
+}
+
+/*
+ * Drop the backing pages we have copied: otherwise reading a file once
+ * keeps its bytes twice in the page cache, in our folio and in the object's.
+ * Contiguous ranges of one object are batched into one call.
+ */
+static void bundlefs_drop_flush(struct bundlefs_read *rd)
+{
+	if (rd->drop_file)
+		invalidate_mapping_pages(rd->drop_file->f_mapping,
+					 rd->drop_first, rd->drop_last);
+	rd->drop_file = NULL;
+}
+
+static void bundlefs_drop_add(struct bundlefs_read *rd, struct file *file,
+			      u64 offset, size_t len)
+{
+	pgoff_t first = offset >> PAGE_SHIFT;
+	pgoff_t last = (offset + len - 1) >> PAGE_SHIFT;
+
+	if (rd->drop_file == file && first >= rd->drop_first &&
+	    first <= rd->drop_last + 1) {
+		rd->drop_last = max(rd->drop_last, last);
+		return;
+	}
+	bundlefs_drop_flush(rd);
+	rd->drop_file = file;
+	rd->drop_first = first;
+	rd->drop_last = last;
+}
+
+static int bundlefs_fill_folio(struct bundlefs_read *rd, struct folio *folio)
+{
+	struct bundlefs_chunk_pos cp;
+	size_t fsize = folio_size(folio);
+	loff_t pos = folio_pos(folio);
+	size_t len, done = 0;
+	struct file *obj;
+	loff_t opos;
+	void *kaddr;
+	ssize_t n = 0;
+
+	/* a folio wholly past EOF (mmap of the last page, a racing read) */
+	if (!bundlefs_chunk_map(rd->img, rd->node, pos, &cp)) {
+		folio_zero_range(folio, 0, fsize);
+		return 0;
+	}
+	len = min_t(u64, fsize, cp.avail);
+
+	obj = bundlefs_object(rd, &cp);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+
+	kaddr = kmap_local_folio(folio, 0);
+	opos = cp.offset;
+	while (done < len) {
+		n = kernel_read(obj, kaddr + done, len - done, &opos);
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	/* the tail past EOF in the last folio reads as zeros */
+	if (done == len && len < fsize)
+		memset(kaddr + len, 0, fsize - len);
+	kunmap_local(kaddr);
+
+	if (done < len) {
+		if (!rd->quiet && !fatal_signal_pending(current))
+			bundlefs_warn_rl(rd->inode->i_sb,
+					 "inode %lu: short read of chunk %u at %llu: %zd",
+					 rd->inode->i_ino, cp.chunk,
+					 cp.offset + done, n);
+		return -EIO;
+	}
+	flush_dcache_folio(folio);
+	bundlefs_drop_add(rd, obj, cp.offset, len);
+	return 0;
+}
+
+static void bundlefs_read_init(struct bundlefs_read *rd, struct inode *inode,
+			       bool quiet)
+{
+	rd->inode = inode;
+	/* regular inodes only come from a loaded image */
+	rd->img = bundlefs_img(inode->i_sb);
+	rd->node = bundlefs_image_node(rd->img, BUNDLEFS_I(inode)->node);
+	rd->quiet = quiet;
+	rd->drop_file = NULL;
+}
+
+static int bundlefs_read_folio(struct file *file, struct folio *folio)
+{
+	struct inode *inode = folio->mapping->host;
+	struct bundlefs_read rd;
+	const struct cred *old;
+	int err;
+
+	bundlefs_read_init(&rd, inode, false);
+	old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
+	err = bundlefs_fill_folio(&rd, folio);
+	bundlefs_drop_flush(&rd);
+	revert_creds(old);
+	bundlefs_folio_end_read(folio, !err);
+	return err;
+}
+
+static void bundlefs_readahead(struct readahead_control *rac)
+{
+	struct inode *inode = rac->mapping->host;
+	struct bundlefs_read rd;
+	const struct cred *old;
+	struct folio *folio;
+
+	bundlefs_read_init(&rd, inode, true);
+	old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
+	while ((folio = readahead_folio(rac))) {
+		int err = bundlefs_fill_folio(&rd, folio);
+
+		bundlefs_folio_end_read(folio, !err);
+		/* the rest is released by the caller; read_folio reports */
+		if (err)
+			break;
+	}
+	bundlefs_drop_flush(&rd);
+	revert_creds(old);
+}
+
+const struct address_space_operations bundlefs_aops = {
+	.read_folio	= bundlefs_read_folio,
+	.readahead	= bundlefs_readahead,
+};
+
+const struct file_operations bundlefs_file_fops = {
+	.llseek		= generic_file_llseek,
+	.read_iter	= generic_file_read_iter,
+	.mmap		= generic_file_readonly_mmap,
+	.splice_read	= bundlefs_splice_read,
+};

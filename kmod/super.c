@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bundlefs: mount options, the superblock and module setup.
+ *
+ * A mount starts as an empty read-only directory; BUNDLEFS_IOC_LOAD on its
+ * root then publishes one manifest image, which stays until unmount.
+ */
+#include "internal.h"
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/namei.h>
+#include <linux/seq_file.h>
+#include <linux/statfs.h>
+#include <linux/pagemap.h>
+
+static struct kmem_cache *bundlefs_inode_cachep;
+
+/* Options gathered by the fs_context until the superblock exists. */
+struct bundlefs_fs_context {
+	char *cache;
+	u64 max_image;
+};
+
+enum { Opt_cache, Opt_max_image };
+
+static const struct fs_parameter_spec bundlefs_param_specs[] = {
+	fsparam_string("cache", Opt_cache),
+	fsparam_string("max_image", Opt_max_image),
+	{}
+};
+
+static int bundlefs_parse_param(struct fs_context *fc,
+				struct fs_parameter *param)
+{
+	struct bundlefs_fs_context *ctx = fc->fs_private;
+	struct fs_parse_result result;
+	unsigned long long val;
+	char *end;
+	int opt;
+
+	opt = fs_parse(fc, bundlefs_param_specs, param, &result);
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case Opt_cache:
+		if (!*param->string)
+			return invalfc(fc, "cache= needs a directory");
+		kfree(ctx->cache);
+		ctx->cache = param->string;
+		param->string = NULL;
+		break;
+	case Opt_max_image:
+		/* memparse() so that max_image=64M works as well as bytes */
+		val = memparse(param->string, &end);
+		if (end == param->string || *end)
+			return invalfc(fc, "max_image=%s is not a size",
+				       param->string);
+		if (val == 0 || val > BUNDLEFS_LIMIT_MAX_IMAGE)
+			return invalfc(fc, "max_image=%llu out of range 1..%llu",
+				       val, BUNDLEFS_LIMIT_MAX_IMAGE);
+		ctx->max_image = val;
+		break;
+	}
+	return 0;
+}
+
+static struct inode *bundlefs_alloc_inode(struct super_block *sb)
+{
+	struct bundlefs_inode *bi;
+
+	bi = alloc_inode_sb(sb, bundlefs_inode_cachep, GFP_KERNEL);
+	if (!bi)
+		return NULL;
+	bi->node = 0;
+	bi->objects = NULL;
+	bi->nr_objects = 0;
+	return &bi->vfs_inode;
+}
+
+static void bundlefs_free_inode(struct inode *inode)
+{
+	kmem_cache_free(bundlefs_inode_cachep, BUNDLEFS_I(inode));
+}
+
+static void bundlefs_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	bundlefs_put_objects(BUNDLEFS_I(inode));
+}
+
+static int bundlefs_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct super_block *sb = dentry->d_sb;
+	const struct bundlefs_image *img = bundlefs_img(sb);
+
+	buf->f_type = BUNDLEFS_SUPER_MAGIC;
+	buf->f_bsize = PAGE_SIZE;
+	buf->f_frsize = PAGE_SIZE;
+	buf->f_blocks = img ? DIV_ROUND_UP_ULL(img->total_size, PAGE_SIZE) : 0;
+	buf->f_bfree = 0;
+	buf->f_bavail = 0;
+	buf->f_files = img ? img->node_count : 1;
+	buf->f_ffree = 0;
+	buf->f_namelen = BUNDLEFS_NAME_MAX;
+	buf->f_fsid = u64_to_fsid(huge_encode_dev(sb->s_dev));
+	return 0;
+}
+
+static int bundlefs_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(root->d_sb);
+
+	seq_puts(m, ",cache=");
+	/* escape what would split or end the option list */
+	seq_path(m, &sbi->cache, ", \t\n\\");
+	if (sbi->max_image != BUNDLEFS_DEFAULT_MAX_IMAGE)
+		seq_printf(m, ",max_image=%llu", sbi->max_image);
+	return 0;
+}
+
+static const struct super_operations bundlefs_sops = {
+	.alloc_inode	= bundlefs_alloc_inode,
+	.free_inode	= bundlefs_free_inode,
+	.evict_inode	= bundlefs_evict_inode,
+	.statfs		= bundlefs_statfs,
+	.show_options	= bundlefs_show_options,
+};
+
+static int bundlefs_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct bundlefs_fs_context *ctx = fc->fs_private;
+	struct bundlefs_sb_info *sbi;
+	struct super_block *cache_sb;
+	struct inode *root;
+	int err;
+
+	if (!ctx->cache)
+		return invalfc(fc, "cache=DIR is required");
+
+	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
+	if (!sbi)
+		return -ENOMEM;
+	/* kill_sb frees sbi and whatever it holds, even on failure below */
+	sb->s_fs_info = sbi;
+	mutex_init(&sbi->load_lock);
+	sbi->max_image = ctx->max_image;
+	/*
+	 * fc->cred is the mounter's (prepare_creds() when the context was
+	 * made), which also covers fsopen() handed to another process.
+	 */
+	sbi->cred = get_cred(fc->cred);
+
+	/* Resolved once: a later rename or mount over the path changes nothing. */
+	err = kern_path(ctx->cache, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+			&sbi->cache);
+	if (err)
+		return invalfc(fc, "cache=%s: error %d", ctx->cache, err);
+
+	/*
+	 * Reads recurse into the cache's filesystem; bound the depth as
+	 * overlayfs and ecryptfs do so stacked mounts cannot exhaust the stack.
+	 */
+	cache_sb = sbi->cache.dentry->d_sb;
+	sb->s_stack_depth = cache_sb->s_stack_depth + 1;
+	if (sb->s_stack_depth > FILESYSTEM_MAX_STACK_DEPTH)
+		return invalfc(fc, "cache=%s: filesystems stacked too deep",
+			       ctx->cache);
+
+	sb->s_flags |= SB_RDONLY | SB_NOATIME | SB_NODIRATIME;
+	sb->s_magic = BUNDLEFS_SUPER_MAGIC;
+	sb->s_op = &bundlefs_sops;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_time_gran = NSEC_PER_USEC;	/* manifests keep microseconds */
+
+	root = bundlefs_new_root(sb);
+	if (IS_ERR(root))
+		return PTR_ERR(root);
+	sb->s_root = d_make_root(root);
+	if (!sb->s_root)
+		return -ENOMEM;
+	return 0;
+}
+
+static int bundlefs_get_tree(struct fs_context *fc)
+{
+	return get_tree_nodev(fc, bundlefs_fill_super);
+}
+
+static int bundlefs_reconfigure(struct fs_context *fc)
+{
+	/* the cache and max_image of a live mount are kept as they are */
+	if (!(fc->sb_flags & SB_RDONLY))
+		return -EROFS;
+	return 0;
+}
+
+static void bundlefs_free_fc(struct fs_context *fc)
+{
+	struct bundlefs_fs_context *ctx = fc->fs_private;
+
+	if (ctx) {
+		kfree(ctx->cache);
+		kfree(ctx);
+	}
+}
+
+static const struct fs_context_operations bundlefs_context_ops = {
+	.parse_param	= bundlefs_parse_param,
+	.get_tree	= bundlefs_get_tree,
+	.reconfigure	= bundlefs_reconfigure,
+	.free		= bundlefs_free_fc,
+};
+
+static int bundlefs_init_fs_context(struct fs_context *fc)
+{
+	struct bundlefs_fs_context *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->max_image = BUNDLEFS_DEFAULT_MAX_IMAGE;
+	fc->fs_private = ctx;
+	fc->ops = &bundlefs_context_ops;
+	fc->sb_flags |= SB_RDONLY;
+	return 0;
+}
+
+static void bundlefs_kill_sb(struct super_block *sb)
+{
+	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(sb);
+
+	/* evicts every inode, and with them the opened objects, first */
+	kill_anon_super(sb);
+	if (!sbi)
+		return;
+	if (sbi->loaded) {
+		kvfree(sbi->loaded->buf);
+		kfree(sbi->loaded);
+	}
+	path_put(&sbi->cache);
+	if (sbi->cred)
+		put_cred(sbi->cred);
+	mutex_destroy(&sbi->load_lock);
+	kfree(sbi);
+}
+
+static struct file_system_type bundlefs_fs_type = {
+	.owner		= THIS_MODULE,
+	.name		= "bundlefs",
+	.init_fs_context = bundlefs_init_fs_context,
+	.parameters	= bundlefs_param_specs,
+	.kill_sb	= bundlefs_kill_sb,
+	/* not FS_USERNS_MOUNT: objects are opened with the mounter's creds */
+};
+MODULE_ALIAS_FS("bundlefs");
+
+static void bundlefs_inode_init_once(void *p)
+{
+	struct bundlefs_inode *bi = p;
+
+	inode_init_once(&bi->vfs_inode);
+}
+
+static int __init bundlefs_init(void)
+{
+	int err;
+
+	bundlefs_inode_cachep =
+		kmem_cache_create("bundlefs_inode",
+				  sizeof(struct bundlefs_inode), 0,
+				  SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
+				  bundlefs_inode_init_once);
+	if (!bundlefs_inode_cachep)
+		return -ENOMEM;
+
+	err = register_filesystem(&bundlefs_fs_type);
+	if (err)
+		goto out_cache;
+	return 0;
+
+out_cache:
+	kmem_cache_destroy(bundlefs_inode_cachep);
+	return err;
+}
+
+static void __exit bundlefs_exit(void)
+{
+	unregister_filesystem(&bundlefs_fs_type);
+	/* free_inode runs after an RCU grace period: let them all finish */
+	rcu_barrier();
+	kmem_cache_destroy(bundlefs_inode_cachep);
+}
+
+module_init(bundlefs_init);
+module_exit(bundlefs_exit);
+
+MODULE_DESCRIPTION("bundlefs: read-only job-bundle manifests over a content-addressed cache");
+MODULE_LICENSE("GPL");
