@@ -234,6 +234,7 @@ int bundlefs_image_parse(struct bundlefs_image *img, const void *buf,
 			   (unsigned long long)total);
 	return 0;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_image_parse);
 
 u32 bundlefs_image_lookup(const struct bundlefs_image *img, u32 dir,
 			  const char *name, size_t len)
@@ -260,6 +261,7 @@ u32 bundlefs_image_lookup(const struct bundlefs_image *img, u32 dir,
 	}
 	return 0;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_image_lookup);
 
 u64 bundlefs_chunk_count(u64 size, u32 chunk_shift)
 {
@@ -267,6 +269,7 @@ u64 bundlefs_chunk_count(u64 size, u32 chunk_shift)
 
 	return (size >> chunk_shift) + !!(size & mask);
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_chunk_count);
 
 bool bundlefs_chunk_map(const struct bundlefs_image *img,
 			const struct bundlefs_node *node, u64 pos,
@@ -286,6 +289,7 @@ bool bundlefs_chunk_map(const struct bundlefs_image *img,
 	out->avail = out->length - out->offset;
 	return true;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_chunk_map);
 
 void bundlefs_digest_hex(const struct bundlefs_digest *d, char hex[33])
 {
@@ -298,3 +302,4 @@ void bundlefs_digest_hex(const struct bundlefs_digest *d, char hex[33])
 	}
 	hex[32] = '\0';
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_digest_hex);

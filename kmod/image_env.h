@@ -13,6 +13,18 @@
 #include <linux/errno.h>
 #include <linux/math64.h>
 #include <asm/byteorder.h>
+#include <linux/export.h>
+
+/*
+ * The KUnit suites (kunit/, bundlefs_kunit.ko) call the module's own
+ * functions, not copies: export them, in their own namespace, only on a
+ * kernel built with KUnit.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define BUNDLEFS_EXPORT_FOR_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, BUNDLEFS_KUNIT)
+#else
+#define BUNDLEFS_EXPORT_FOR_KUNIT(sym) _Static_assert(1, #sym)
+#endif
 #else
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +49,7 @@ typedef int64_t s64;
 #define cpu_to_le32(x) htole32(x)
 #define cpu_to_le64(x) htole64(x)
 #define min(a, b) ((a) < (b) ? (a) : (b))
+#define BUNDLEFS_EXPORT_FOR_KUNIT(sym) _Static_assert(1, #sym)
 #endif
 
 #endif /* _BUNDLEFS_IMAGE_ENV_H */
