@@ -195,7 +195,7 @@ static int bundlefs_get_tree(struct fs_context *fc)
 static int bundlefs_reconfigure(struct fs_context *fc)
 {
 	/* the cache and max_image of a live mount are kept as they are */
-	if (!(fc->sb_flags & SB_RDONLY))
+	if ((fc->sb_flags_mask & SB_RDONLY) && !(fc->sb_flags & SB_RDONLY))
 		return -EROFS;
 	return 0;
 }
@@ -227,7 +227,9 @@ static int bundlefs_init_fs_context(struct fs_context *fc)
 	ctx->max_image = BUNDLEFS_DEFAULT_MAX_IMAGE;
 	fc->fs_private = ctx;
 	fc->ops = &bundlefs_context_ops;
-	fc->sb_flags |= SB_RDONLY;
+	/* a remount's flags are the caller's: reconfigure judges them */
+	if (fc->purpose == FS_CONTEXT_FOR_MOUNT)
+		fc->sb_flags |= SB_RDONLY;
 	return 0;
 }
 
