@@ -112,8 +112,9 @@ int bfs_encode(const struct bfs_manifest *m, const struct bfs_tree *t,
 			o->flags = e->exec ? BUNDLEFS_NODE_EXEC : 0;
 			o->first = htole32(e->nchunks ? d : 0);
 			o->count = htole32(e->nchunks);
-			memcpy(&digests[d], e->digests,
-			       e->nchunks * sizeof(*digests));
+			if (e->nchunks)
+				memcpy(&digests[d], e->digests,
+				       e->nchunks * sizeof(*digests));
 			d += e->nchunks;
 			break;
 		case BFS_LNK:

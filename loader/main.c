@@ -69,7 +69,8 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
 	fprintf(stderr, PROG ": %s%s", cmd ? cmd : "", cmd ? ": " : "");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see bundlefs %s--help)\n", cmd ? cmd : "");
+	fprintf(stderr, " (see bundlefs %s%s--help)\n", cmd ? cmd : "",
+		cmd ? " " : "");
 	return BFS_EUSAGE;
 }
 
