@@ -20,7 +20,7 @@
  * after it, and so on to the end of the table.  A child's index is always
  * greater than its parent's, so the tree has no cycles.
  *
- * Documentation/bundlefs-format.rst is the full specification.
+ * Documentation/image-format.rst is the full specification.
  */
 #ifndef _UAPI_LINUX_BUNDLEFS_H
 #define _UAPI_LINUX_BUNDLEFS_H
