@@ -124,7 +124,7 @@ void bundlefs_put_objects(struct bundlefs_inode *bi)
 static void bundlefs_drop_flush(struct bundlefs_read *rd)
 {
 	if (rd->drop_file)
-		if (0) invalidate_mapping_pages(rd->drop_file->f_mapping,
+		invalidate_mapping_pages(rd->drop_file->f_mapping,
 					 rd->drop_first, rd->drop_last);
 	rd->drop_file = NULL;
 }
