@@ -24,7 +24,12 @@ static long bundlefs_ioc_load(struct file *file,
 		return -EFAULT;
 	if (arg.reserved[0] || arg.reserved[1])
 		return -EINVAL;
-	if (arg.size == 0 || arg.size > sbi->max_image) {
+	if (arg.size == 0) {
+		/* same words as the validator, so one message covers it */
+		pr_warn_ratelimited("rejected image: image of 0 bytes is shorter than its header\n");
+		return -EINVAL;
+	}
+	if (arg.size > sbi->max_image) {
 		bundlefs_warn_rl(sb, "image of %llu bytes refused (max_image=%llu)",
 				 arg.size, sbi->max_image);
 		return -EINVAL;
