@@ -130,8 +130,12 @@ int bfs_ioctl_load(const char *mnt, const void *image, size_t size,
 	memset(&arg, 0, sizeof(arg));
 	arg.image = (uint64_t)(uintptr_t)image;
 	arg.size = size;
+	/* EINVAL is the kernel refusing the image: an invalid image, not a
+	 * system error.
+	 */
 	if (ioctl(fd, BUNDLEFS_IOC_LOAD, &arg) < 0)
-		r = bfs_fail(err, BFS_ESYS, "%s (see dmesg)", strerror(errno));
+		r = bfs_fail(err, errno == EINVAL ? BFS_EINVAL : BFS_ESYS,
+			     "%s (see dmesg)", strerror(errno));
 	close(fd);
 	return r;
 }
