@@ -51,14 +51,41 @@ static struct file *bundlefs_open_object(struct bundlefs_read *rd,
 	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(rd->inode->i_sb);
 	char name[sizeof("Data/.xxh128") + 32];
 	char hex[33];
-	struct file *file;
+	struct file *opath, *file;
 	loff_t size;
+	int err;
 
 	/* the name comes only from a validated digest: no path tricks */
 	bundlefs_digest_hex(&rd->img->digests[cp->digest], hex);
 	snprintf(name, sizeof(name), "Data/%s.xxh128", hex);
 
-	file = file_open_root(&sbi->cache, name, O_RDONLY | O_LARGEFILE, 0);
+	/*
+	 * Find the object with an O_PATH open, which calls no driver and
+	 * cannot block, and open it for reading only if it is a regular file:
+	 * a folio of ours is locked here, and opening a FIFO blocks until a
+	 * writer comes while opening a device node can have side effects.
+	 * The checked dentry is the one opened, so it cannot be swapped in
+	 * between.  dentry_open() checks no permission of its own (as in
+	 * overlayfs' ovl_path_open()); we run with the mounter's credentials.
+	 */
+	opath = file_open_root(&sbi->cache, name, O_PATH, 0);
+	if (!IS_ERR(opath) && !d_is_reg(opath->f_path.dentry)) {
+		fput(opath);
+		if (!rd->quiet)
+			bundlefs_warn_rl(rd->inode->i_sb,
+					 "inode %lu: object %s is not a regular file",
+					 rd->inode->i_ino, name);
+		return ERR_PTR(-EIO);
+	}
+	if (!IS_ERR(opath)) {
+		err = path_permission(&opath->f_path, MAY_READ | MAY_OPEN);
+		file = err ? ERR_PTR(err) :
+			dentry_open(&opath->f_path, O_RDONLY | O_LARGEFILE,
+				    sbi->cred);
+		fput(opath);
+	} else {
+		file = opath;
+	}
 	if (IS_ERR(file)) {
 		if (!rd->quiet)
 			bundlefs_warn_rl(rd->inode->i_sb,
@@ -67,7 +94,7 @@ static struct file *bundlefs_open_object(struct bundlefs_read *rd,
 		return ERR_PTR(-EIO);
 	}
 	size = i_size_read(file_inode(file));
-	if (!S_ISREG(file_inode(file)->i_mode) || size != cp->length) {
+	if (size != cp->length) {
 		if (!rd->quiet)
 			bundlefs_warn_rl(rd->inode->i_sb,
 					 "inode %lu: object %s is %lld bytes, expected %llu",
