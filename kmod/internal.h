@@ -12,6 +12,7 @@
 #include <linux/path.h>
 #include <linux/cred.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/time64.h>
 #include "image.h"
 #include "compat.h"
@@ -28,6 +29,11 @@ struct bundlefs_loaded {
 	struct bundlefs_image img;
 	void *buf;			/* kvmalloc'ed copy, img points into it */
 	struct timespec64 load_time;	/* mtime of every directory */
+	/*
+	 * Symlink bodies point into buf and are followed in RCU-walk mode,
+	 * which holds no reference on the mount: free it after a grace period.
+	 */
+	struct rcu_head rcu;
 };
 
 struct bundlefs_sb_info {

@@ -233,6 +233,15 @@ static int bundlefs_init_fs_context(struct fs_context *fc)
 	return 0;
 }
 
+static void bundlefs_free_loaded(struct rcu_head *head)
+{
+	struct bundlefs_loaded *l = container_of(head, struct bundlefs_loaded,
+						 rcu);
+
+	kvfree(l->buf);
+	kfree(l);
+}
+
 static void bundlefs_kill_sb(struct super_block *sb)
 {
 	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(sb);
@@ -241,10 +250,13 @@ static void bundlefs_kill_sb(struct super_block *sb)
 	kill_anon_super(sb);
 	if (!sbi)
 		return;
-	if (sbi->loaded) {
-		kvfree(sbi->loaded->buf);
-		kfree(sbi->loaded);
-	}
+	/*
+	 * An RCU path walk may still be reading a symlink body (i_link points
+	 * into the image) of this mount; the module's exit waits for this
+	 * with rcu_barrier().
+	 */
+	if (sbi->loaded)
+		call_rcu(&sbi->loaded->rcu, bundlefs_free_loaded);
 	path_put(&sbi->cache);
 	if (sbi->cred)
 		put_cred(sbi->cred);
@@ -294,7 +306,10 @@ out_cache:
 static void __exit bundlefs_exit(void)
 {
 	unregister_filesystem(&bundlefs_fs_type);
-	/* free_inode runs after an RCU grace period: let them all finish */
+	/*
+	 * free_inode and the freeing of images run after an RCU grace
+	 * period: let them all finish
+	 */
 	rcu_barrier();
 	kmem_cache_destroy(bundlefs_inode_cachep);
 }
