@@ -10,6 +10,9 @@
 
 #define WHY(...) (snprintf(why, BUNDLEFS_WHY_MAX, __VA_ARGS__), -EINVAL)
 
+/* Node visits between two chances to reschedule. */
+#define RESCHED_EVERY 65536
+
 static bool section_ok(u64 image_size, u64 offset, u64 count, u64 elem)
 {
 	/* count and elem are at most 2^32, so count * elem cannot overflow */
@@ -125,6 +128,8 @@ static int check_dir(const struct bundlefs_image *img, u32 index,
 		u32 len = le16_to_cpu(c->name_len);
 		const char *name = img->strings + off;
 
+		if (i % RESCHED_EVERY == 0)
+			bundlefs_image_resched();
 		if (le32_to_cpu(c->parent) != index)
 			return WHY("node %u: parent %u, but listed under %u",
 				   i, le32_to_cpu(c->parent), index);
@@ -204,6 +209,8 @@ int bundlefs_image_parse(struct bundlefs_image *img, const void *buf,
 	for (i = 0; i < img->node_count; i++) {
 		const struct bundlefs_node *n = &img->nodes[i];
 
+		if (i % RESCHED_EVERY == 0)
+			bundlefs_image_resched();
 		if (n->reserved)
 			return WHY("node %u: reserved field set", i);
 		switch (n->kind) {

@@ -6,6 +6,7 @@
 #include "internal.h"
 #include <linux/math64.h>
 #include <linux/pagemap.h>
+#include <linux/sched.h>
 
 /* Manifest times are signed microseconds; negative ones predate 1970. */
 static struct timespec64 bundlefs_time(s64 us)
@@ -30,9 +31,13 @@ static unsigned int bundlefs_dir_nlink(const struct bundlefs_image *img,
 	unsigned int nlink = 2;
 	u32 i;
 
-	for (i = first; i < first + count; i++)
+	for (i = first; i < first + count; i++) {
 		if (img->nodes[i].kind == BUNDLEFS_NODE_DIR)
 			nlink++;
+		/* a directory may have millions of entries */
+		if ((i - first) % 65536 == 65535)
+			cond_resched();
+	}
 	return nlink;
 }
 
