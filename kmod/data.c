@@ -33,7 +33,7 @@ static struct file **bundlefs_object_slots(struct bundlefs_inode *bi)
 
 	if (slots)
 		return slots;
-	slots = kvcalloc(bi->nr_objects, sizeof(*slots), GFP_KERNEL);
+	slots = kvcalloc(bi->nr_objects, sizeof(*slots), GFP_KERNEL_ACCOUNT);
 	if (!slots)
 		return NULL;
 	/* cmpxchg() orders the zeroing before the pointer is seen */
@@ -74,6 +74,21 @@ static struct file *bundlefs_open_object(struct bundlefs_read *rd,
 		if (!rd->quiet)
 			bundlefs_warn_rl(rd->inode->i_sb,
 					 "inode %lu: object %s is not a regular file",
+					 rd->inode->i_ino, name);
+		return ERR_PTR(-EIO);
+	}
+	/*
+	 * The stack depth checked at mount is the cache directory's, but the
+	 * walk may cross a mount point below it, into a file system stacked
+	 * as deep as we are, even into this very mount: reading it would
+	 * recurse without bound.  Only read from strictly lower file systems.
+	 */
+	if (!IS_ERR(opath) && file_inode(opath)->i_sb->s_stack_depth >=
+			      rd->inode->i_sb->s_stack_depth) {
+		fput(opath);
+		if (!rd->quiet)
+			bundlefs_warn_rl(rd->inode->i_sb,
+					 "inode %lu: object %s is on a file system stacked too deep",
 					 rd->inode->i_ino, name);
 		return ERR_PTR(-EIO);
 	}
