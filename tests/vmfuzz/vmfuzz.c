@@ -59,6 +59,15 @@ static uint64_t rnd(void)
 	return rng_state * 0x2545F4914F6CDD1DULL;
 }
 
+/* splitmix64: spreads nearby seeds (consecutive times) apart */
+static uint64_t mix(uint64_t z)
+{
+	z += 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return (z ^ (z >> 31)) | 1;
+}
+
 static size_t below(size_t n)
 {
 	return n ? rnd() % n : 0;
@@ -390,12 +399,13 @@ int main(int argc, char **argv)
 	time_t t0 = time(NULL);
 	int opt, bad;
 
-	rng_state = (uint64_t)time(NULL) * 2654435761u | 1;
+	uint64_t seed = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+
 	while ((opt = getopt(argc, argv, "n:r:s:d:o:")) != -1) {
 		switch (opt) {
 		case 'n': iters = strtoul(optarg, NULL, 0); break;
 		case 'r': every = strtoul(optarg, NULL, 0) ?: 1; break;
-		case 's': rng_state = strtoull(optarg, NULL, 0) | 1; break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'd': mnt = optarg; break;
 		case 'o': save_dir = optarg; break;
 		default:
@@ -403,7 +413,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("# vmfuzz: seed %llu\n", (unsigned long long)rng_state);
+	rng_state = mix(seed);
+	printf("# vmfuzz: seed %llu (-s to replay)\n", (unsigned long long)seed);
 	for (; optind < argc; optind++)
 		add_seeds(argv[optind]);
 	if (!nseeds) {
