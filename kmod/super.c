@@ -31,13 +31,38 @@ static const struct fs_parameter_spec bundlefs_param_specs[] = {
 	{}
 };
 
+/*
+ * A byte count with an optional K, M or G suffix.  Unlike memparse(), a
+ * value too large for 64 bits is refused instead of wrapping around.
+ */
+static int bundlefs_parse_size(const char *s, u64 *out)
+{
+	unsigned int shift = 0;
+	char num[24];
+	size_t len = strlen(s);
+	u64 val;
+
+	if (len && strchr("kKmMgG", s[len - 1])) {
+		shift = strchr("kK", s[len - 1]) ? 10 :
+			strchr("mM", s[len - 1]) ? 20 : 30;
+		len--;
+	}
+	if (len == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (kstrtoull(num, 0, &val) || val > (U64_MAX >> shift))
+		return -EINVAL;
+	*out = val << shift;
+	return 0;
+}
+
 static int bundlefs_parse_param(struct fs_context *fc,
 				struct fs_parameter *param)
 {
 	struct bundlefs_fs_context *ctx = fc->fs_private;
 	struct fs_parse_result result;
 	unsigned long long val;
-	char *end;
 	int opt;
 
 	opt = fs_parse(fc, bundlefs_param_specs, param, &result);
@@ -53,9 +78,7 @@ static int bundlefs_parse_param(struct fs_context *fc,
 		param->string = NULL;
 		break;
 	case Opt_max_image:
-		/* memparse() so that max_image=64M works as well as bytes */
-		val = memparse(param->string, &end);
-		if (end == param->string || *end)
+		if (bundlefs_parse_size(param->string, &val))
 			return invalfc(fc, "max_image=%s is not a size",
 				       param->string);
 		if (val == 0 || val > BUNDLEFS_LIMIT_MAX_IMAGE)

@@ -347,6 +347,29 @@ t_bad_cache_dir() {
 	expect_eq "mounts after a failed mount" "$before" "$(mounts_snapshot)"
 }
 
+t_mount_options() {
+	mnt=/tmp/opts
+	mkdir -p $mnt
+	expect_err "mount without cache=" "Invalid argument" mount -t bundlefs none $mnt
+	expect_err "max_image that wraps 64 bits" "Invalid argument" \
+		mount -t bundlefs -o cache="$CAS",max_image=18014398509481985K none $mnt
+	expect_err "max_image over 1G" "Invalid argument" \
+		mount -t bundlefs -o cache="$CAS",max_image=2G none $mnt
+	mount -t bundlefs -o cache="$CAS",max_image=256 none $mnt || fail "mount with max_image=256"
+	line=$(awk -v m="$mnt" '$2 == m' /proc/mounts)
+	case $line in
+	*",max_image=256"*) ;;
+	*) umount $mnt; fail "expected max_image=256 in /proc/mounts, got '$line'" ;;
+	esac
+	# the tiny image is larger than 256 bytes: refused, and the mount stays empty
+	bundlefs load "$TINY/manifest.json" $mnt >/tmp/out 2>&1
+	rc=$?
+	n=$(ls -A $mnt | wc -l)
+	umount $mnt || fail "umount"
+	expect_eq "load over max_image exit" 1 $rc
+	expect_eq "entries after a refused load" 0 "$n"
+}
+
 broken_cache() {	# broken_cache KIND: read the file KIND breaks -> EIO
 	mnt=/tmp/small-$1
 	mkdir -p $mnt
@@ -523,7 +546,7 @@ mmap sendfile splice empty_file page_sizes symlinks modes mtime lookup_errors
 statfs proc_mounts writes_refused second_load_ebusy unprivileged
 drop_caches_reread parallel_readers mount_t_and_load load_image v1_mount
 bundlefs_check usage_errors bad_cache_dir missing_object_eio
-truncated_object_eio many_mounts bad_manifests bad_images rmmod_insmod
+truncated_object_eio mount_options many_mounts bad_manifests bad_images rmmod_insmod
 kernel_log_clean"
 [ $# -gt 0 ] && CASES="$*"
 
