@@ -113,5 +113,7 @@ void bundlefs_put_objects(struct bundlefs_inode *bi);
 
 /* ioctl.c */
 long bundlefs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int bundlefs_load_kernel_image(struct super_block *sb, const void *image,
+			       size_t size);
 
 #endif /* _BUNDLEFS_INTERNAL_H */

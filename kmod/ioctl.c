@@ -8,14 +8,102 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+/*
+ * Validate an image already copied into the kernel (@buf, kvmalloc'ed,
+ * owned by the caller until this succeeds) and publish it on @sb.
+ */
+static int bundlefs_publish(struct super_block *sb, void *buf, u64 size)
+{
+	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(sb);
+	struct bundlefs_loaded *l;
+	char why[BUNDLEFS_WHY_MAX];
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	/* the copy is ours: user space cannot change it after this check */
+	if (bundlefs_image_parse(&l->img, buf, size, why)) {
+		/* the exact form tools and tests look for: keep it */
+		pr_warn_ratelimited("rejected image: %s\n", why);
+		goto invalid;
+	}
+	/* a folio must never straddle two objects (see data.c) */
+	if (l->img.chunk_shift < PAGE_SHIFT) {
+		pr_warn_ratelimited("rejected image: chunk shift %u below the page size\n",
+				    l->img.chunk_shift);
+		goto invalid;
+	}
+	l->buf = buf;
+	l->load_time = current_time(d_inode(sb->s_root));
+
+	mutex_lock(&sbi->load_lock);
+	if (sbi->loaded) {
+		mutex_unlock(&sbi->load_lock);
+		kfree(l);
+		return -EBUSY;
+	}
+	/* pairs with smp_load_acquire() in bundlefs_loaded() */
+	smp_store_release(&sbi->loaded, l);
+	bundlefs_root_loaded(d_inode(sb->s_root));
+	mutex_unlock(&sbi->load_lock);
+	return 0;
+
+invalid:
+	kfree(l);
+	return -EINVAL;
+}
+
+/* Checks on the size that come before any allocation. */
+static int bundlefs_check_size(struct super_block *sb, u64 size)
+{
+	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(sb);
+
+	if (size == 0) {
+		/* same words as the validator, so one message covers it */
+		pr_warn_ratelimited("rejected image: image of 0 bytes is shorter than its header\n");
+		return -EINVAL;
+	}
+	if (size > sbi->max_image) {
+		bundlefs_warn_rl(sb, "image of %llu bytes refused (max_image=%llu)",
+				 size, sbi->max_image);
+		return -EINVAL;
+	}
+	/* cheap early answer; the real check is under the lock */
+	if (READ_ONCE(sbi->loaded))
+		return -EBUSY;
+	return 0;
+}
+
+/*
+ * The load ioctl's path for an image in kernel memory: lets the KUnit
+ * suites mount and load a bundle in-kernel through the same code.
+ */
+int bundlefs_load_kernel_image(struct super_block *sb, const void *image,
+			       size_t size)
+{
+	void *buf;
+	int err;
+
+	err = bundlefs_check_size(sb, size);
+	if (err)
+		return err;
+	buf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, image, size);
+	err = bundlefs_publish(sb, buf, size);
+	if (err)
+		kvfree(buf);
+	return err;
+}
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_load_kernel_image);
+
 static long bundlefs_ioc_load(struct file *file,
 			      struct bundlefs_load __user *uarg)
 {
 	struct super_block *sb = file_inode(file)->i_sb;
-	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(sb);
 	struct bundlefs_load arg;
-	struct bundlefs_loaded *l;
-	char why[BUNDLEFS_WHY_MAX];
+	void *buf;
 	long err;
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -24,68 +112,22 @@ static long bundlefs_ioc_load(struct file *file,
 		return -EFAULT;
 	if (arg.reserved[0] || arg.reserved[1])
 		return -EINVAL;
-	if (arg.size == 0) {
-		/* same words as the validator, so one message covers it */
-		pr_warn_ratelimited("rejected image: image of 0 bytes is shorter than its header\n");
-		return -EINVAL;
-	}
-	if (arg.size > sbi->max_image) {
-		bundlefs_warn_rl(sb, "image of %llu bytes refused (max_image=%llu)",
-				 arg.size, sbi->max_image);
-		return -EINVAL;
-	}
-	/* cheap early answer; the real check is under the lock below */
-	if (READ_ONCE(sbi->loaded))
-		return -EBUSY;
-
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
-	if (!l)
-		return -ENOMEM;
+	err = bundlefs_check_size(sb, arg.size);
+	if (err)
+		return err;
 	/*
 	 * Copy and validate outside the lock: a racing second load only
 	 * wastes its own work, and never makes the first one wait.
 	 */
-	l->buf = kvmalloc(arg.size, GFP_KERNEL_ACCOUNT);
-	if (!l->buf) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	if (copy_from_user(l->buf, u64_to_user_ptr(arg.image), arg.size)) {
+	buf = kvmalloc(arg.size, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, u64_to_user_ptr(arg.image), arg.size))
 		err = -EFAULT;
-		goto out_free_buf;
-	}
-	/* the copy is ours: user space cannot change it after this check */
-	if (bundlefs_image_parse(&l->img, l->buf, arg.size, why)) {
-		/* the exact form tools and tests look for: keep it */
-		pr_warn_ratelimited("rejected image: %s\n", why);
-		err = -EINVAL;
-		goto out_free_buf;
-	}
-	/* a folio must never straddle two objects (see data.c) */
-	if (l->img.chunk_shift < PAGE_SHIFT) {
-		bundlefs_warn_rl(sb, "rejected image: chunk shift %u below the page size",
-				 l->img.chunk_shift);
-		err = -EINVAL;
-		goto out_free_buf;
-	}
-	l->load_time = current_time(file_inode(file));
-
-	mutex_lock(&sbi->load_lock);
-	if (sbi->loaded) {
-		mutex_unlock(&sbi->load_lock);
-		err = -EBUSY;
-		goto out_free_buf;
-	}
-	/* pairs with smp_load_acquire() in bundlefs_loaded() */
-	smp_store_release(&sbi->loaded, l);
-	bundlefs_root_loaded(d_inode(sb->s_root));
-	mutex_unlock(&sbi->load_lock);
-	return 0;
-
-out_free_buf:
-	kvfree(l->buf);
-out_free:
-	kfree(l);
+	else
+		err = bundlefs_publish(sb, buf, arg.size);
+	if (err)
+		kvfree(buf);
 	return err;
 }
 
