@@ -14,7 +14,12 @@
 set -u
 
 SELF=$(readlink -f "$0")
-CASE_TIMEOUT=${CASE_TIMEOUT:-120}
+# debug kernels (KASAN, kmemleak) run several times slower
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	CASE_TIMEOUT=${CASE_TIMEOUT:-400}
+else
+	CASE_TIMEOUT=${CASE_TIMEOUT:-120}
+fi
 
 # ------------------------------------------------------------- helpers
 
