@@ -388,6 +388,39 @@ static int one_object(struct parser *p, struct bfs_entry *e, json_t *hash)
 	return 0;
 }
 
+/*
+ * The start every list entry shares: @v must be an object with a string
+ * @key (its name or path) and only @keys; a new entry of @kind is labelled
+ * "LIST[I] "NAME"" for messages.
+ */
+static int begin_entry(struct parser *p, json_t *v, const char *list,
+		       size_t i, const char *key, const char *const *keys,
+		       int kind, struct bfs_entry **ep, const char **name,
+		       size_t *len)
+{
+	struct bfs_entry *e;
+	char plain[64];
+	int r;
+
+	if (!json_is_object(v))
+		return bfs_fail(p->err, BFS_EINVAL,
+				"%s[%zu]: expected an object, got %s",
+				list, i, type_name(v));
+	e = new_entry(p);
+	if (!e)
+		return nomem(p);
+	e->kind = kind;
+	snprintf(plain, sizeof(plain), "%s[%zu]", list, i);
+	r = get_string(p, v, key, plain, true, name, len);
+	if (r)
+		return r;
+	e->label = make_label(list, i, *name, *len);
+	if (!e->label)
+		return nomem(p);
+	*ep = e;
+	return check_keys(p, v, keys, e->label);
+}
+
 static int parse_v1(struct parser *p, json_t *root)
 {
 	static const char *const keys[] = { "hash", "mtime", "path", "size",
@@ -409,24 +442,9 @@ static int parse_v1(struct parser *p, json_t *root)
 		size_t len;
 		int64_t n;
 		bool present;
-		char plain[64];
 
-		if (!json_is_object(v))
-			return bfs_fail(p->err, BFS_EINVAL,
-					"paths[%zu]: expected an object, got %s",
-					i, type_name(v));
-		e = new_entry(p);
-		if (!e)
-			return nomem(p);
-		e->kind = BFS_REG;
-		snprintf(plain, sizeof(plain), "paths[%zu]", i);
-		r = get_string(p, v, "path", plain, true, &name, &len);
-		if (r)
-			return r;
-		e->label = make_label("paths", i, name, len);
-		if (!e->label)
-			return nomem(p);
-		r = check_keys(p, v, keys, e->label);
+		r = begin_entry(p, v, "paths", i, "path", keys, BFS_REG, &e,
+				&name, &len);
 		if (r)
 			return r;
 		r = expand(p, name, len, 0, false, e->label, &e->path,
@@ -501,24 +519,9 @@ static int parse_v2_dirs(struct parser *p, json_t *dirs)
 		struct bfs_entry *e;
 		const char *name;
 		size_t len;
-		char plain[64];
 
-		if (!json_is_object(v))
-			return bfs_fail(p->err, BFS_EINVAL,
-					"dirs[%zu]: expected an object, got %s",
-					i, type_name(v));
-		e = new_entry(p);
-		if (!e)
-			return nomem(p);
-		e->kind = BFS_DIR;
-		snprintf(plain, sizeof(plain), "dirs[%zu]", i);
-		r = get_string(p, v, "name", plain, true, &name, &len);
-		if (r)
-			return r;
-		e->label = make_label("dirs", i, name, len);
-		if (!e->label)
-			return nomem(p);
-		r = check_keys(p, v, keys, e->label);
+		r = begin_entry(p, v, "dirs", i, "name", keys, BFS_DIR, &e,
+				&name, &len);
 		if (!r)
 			r = check_delete(p, v, e->label);
 		if (!r && memchr(name, '\0', len))
@@ -656,23 +659,9 @@ static int parse_v2_files(struct parser *p, json_t *files)
 		struct bfs_entry *e;
 		const char *name, *have[3];
 		size_t len, k, nhave = 0;
-		char plain[64];
 
-		if (!json_is_object(v))
-			return bfs_fail(p->err, BFS_EINVAL,
-					"files[%zu]: expected an object, got %s",
-					i, type_name(v));
-		e = new_entry(p);
-		if (!e)
-			return nomem(p);
-		snprintf(plain, sizeof(plain), "files[%zu]", i);
-		r = get_string(p, v, "name", plain, true, &name, &len);
-		if (r)
-			return r;
-		e->label = make_label("files", i, name, len);
-		if (!e->label)
-			return nomem(p);
-		r = check_keys(p, v, keys, e->label);
+		r = begin_entry(p, v, "files", i, "name", keys, BFS_REG, &e,
+				&name, &len);
 		if (!r)
 			r = check_delete(p, v, e->label);
 		if (!r && memchr(name, '\0', len))
