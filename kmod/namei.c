@@ -4,6 +4,7 @@
  * which the image keeps sorted.
  */
 #include "internal.h"
+#include <linux/namei.h>
 
 static struct dentry *bundlefs_lookup(struct inode *dir, struct dentry *dentry,
 				      unsigned int flags)
@@ -14,10 +15,11 @@ static struct dentry *bundlefs_lookup(struct inode *dir, struct dentry *dentry,
 
 	/*
 	 * No image yet: fail without d_add(dentry, NULL).  A cached negative
-	 * dentry would hide the name once the image is loaded.
+	 * dentry would hide the name once the image is loaded.  A lookup to
+	 * create a name gets what a create on this read-only mount gets.
 	 */
 	if (!img)
-		return ERR_PTR(-ENOENT);
+		return ERR_PTR(flags & LOOKUP_CREATE ? -EROFS : -ENOENT);
 	if (dentry->d_name.len > BUNDLEFS_NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
 

@@ -299,6 +299,36 @@ t_parallel_readers() {
 
 # ------------------------------------------------------ other bundles
 
+t_empty_mount() {
+	mnt=/tmp/empty
+	mkdir -p $mnt
+	mount -t bundlefs -o cache="$CAS" none $mnt || fail "mount -t bundlefs: exit $?"
+	r=ok
+	out=$(cat $mnt/nothing 2>&1) && r="reading a name in an empty mount succeeded"
+	case $r:$out in
+	ok:*"No such file or directory"*) ;;
+	ok:*) r="expected ENOENT reading a missing name, got '$out'" ;;
+	esac
+	for c in "mkdir $mnt/d" "touch $mnt/f" "ln -s x $mnt/l"; do
+		[ "$r" = ok ] || break
+		out=$($c 2>&1) && r="'$c' succeeded on an empty mount"
+		case $r:$out in
+		ok:*"Read-only file system"*) ;;
+		ok:*) r="expected EROFS from '$c', got '$out'" ;;
+		esac
+	done
+	# the failed lookups cached nothing: "d" (looked up by mkdir above) is
+	# a directory of the tiny bundle and must appear once it is loaded
+	if [ "$r" = ok ]; then
+		bundlefs load "$TINY/manifest.json" $mnt || r="load after failed lookups: exit $?"
+	fi
+	if [ "$r" = ok ]; then
+		[ -d "$mnt/d" ] || r="d missing after the load (a negative dentry was cached)"
+	fi
+	umount $mnt || fail "umount"
+	[ "$r" = ok ] || fail "$r"
+}
+
 t_mount_t_and_load() {
 	mkdir -p /tmp/tiny
 	mount -t bundlefs -o cache="$CAS" none /tmp/tiny || fail "mount -t bundlefs: exit $?"
@@ -549,7 +579,7 @@ run_case() {	# run_case NAME [ARGS...] (display name: NAME or NAME ARG1)
 CASES="mount_rich listing hashes xxh128sum_tool chunk_boundary_dd pread_odd_sizes
 mmap sendfile splice empty_file page_sizes symlinks modes mtime lookup_errors
 statfs proc_mounts writes_refused second_load_ebusy unprivileged
-drop_caches_reread parallel_readers mount_t_and_load load_image v1_mount
+drop_caches_reread parallel_readers empty_mount mount_t_and_load load_image v1_mount
 bundlefs_check usage_errors bad_cache_dir missing_object_eio
 truncated_object_eio mount_options many_mounts bad_manifests bad_images rmmod_insmod
 kernel_log_clean"
