@@ -19,6 +19,16 @@ int bfs_manifest_to_image(const char *path, struct bfs_manifest *m,
 	r = bfs_manifest_load(path, m, err);
 	if (r)
 		return r;
+	return bfs_manifest_encode(m, t, image, size, err);
+}
+
+int bfs_manifest_encode(struct bfs_manifest *m, struct bfs_tree *t,
+			void **image, size_t *size, struct bfs_error *err)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	*image = NULL;
 	r = bfs_tree_build(m, t, err);
 	if (!r)
 		r = bfs_encode(m, t, image, size, err);

@@ -102,6 +102,13 @@ int bfs_encode(const struct bfs_manifest *m, const struct bfs_tree *t,
 /* Check an image with the kernel's validator. */
 int bfs_image_check(const void *image, size_t size, struct bfs_error *err);
 
+/*
+ * A parsed manifest -> tree and image; on failure frees @m and leaves
+ * nothing to free.
+ */
+int bfs_manifest_encode(struct bfs_manifest *m, struct bfs_tree *t,
+			void **image, size_t *size, struct bfs_error *err);
+
 /* manifest -> image in one call (check, encode, load, mount use it). */
 int bfs_manifest_to_image(const char *path, struct bfs_manifest *m,
 			  struct bfs_tree *t, void **image, size_t *size,

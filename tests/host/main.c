@@ -73,14 +73,7 @@ int pipeline(const char *json, struct bfs_manifest *m, struct bfs_tree *t,
 	r = bfs_manifest_parse(json, strlen(json), m, err);
 	if (r)
 		return r;
-	r = bfs_tree_build(m, t, err);
-	if (!r)
-		r = bfs_encode(m, t, image, size, err);
-	if (r) {
-		bfs_tree_free(t);
-		bfs_manifest_free(m);
-	}
-	return r;
+	return bfs_manifest_encode(m, t, image, size, err);
 }
 
 int main(int argc, char **argv)
