@@ -11,6 +11,8 @@
 #include <linux/fs.h>
 #include <linux/pagemap.h>
 #include <linux/splice.h>
+#include <linux/mount.h>
+#include <linux/writeback.h>
 
 /* 6.5 removed generic_file_splice_read() in favour of filemap_splice_read(). */
 static inline ssize_t bundlefs_splice_read(struct file *in, loff_t *ppos,
@@ -59,6 +61,155 @@ static inline void bundlefs_folio_end_read(struct folio *folio, bool ok)
 		folio_mark_uptodate(folio);
 	folio_unlock(folio);
 #endif
+}
+
+/*
+ * The id mapping of a mount: a user namespace until 6.3 made it struct
+ * mnt_idmap.  Inode operations and the setattr helpers take either.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+typedef struct mnt_idmap bundlefs_idmap_t;
+static inline bundlefs_idmap_t *bundlefs_mnt_idmap(struct vfsmount *mnt)
+{
+	return mnt_idmap(mnt);
+}
+#define BUNDLEFS_NOP_IDMAP (&nop_mnt_idmap)
+#else
+typedef struct user_namespace bundlefs_idmap_t;
+static inline bundlefs_idmap_t *bundlefs_mnt_idmap(struct vfsmount *mnt)
+{
+	return mnt_user_ns(mnt);
+}
+#define BUNDLEFS_NOP_IDMAP (&init_user_ns)
+#endif
+
+static inline int bundlefs_vfs_unlink(struct vfsmount *mnt, struct inode *dir,
+				      struct dentry *dentry)
+{
+	return vfs_unlink(bundlefs_mnt_idmap(mnt), dir, dentry, NULL);
+}
+
+static inline int bundlefs_vfs_rename(struct vfsmount *mnt, struct inode *dir,
+				      struct dentry *from, struct dentry *to)
+{
+	struct renamedata rd = {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+		.old_mnt_idmap	= mnt_idmap(mnt),
+		.new_mnt_idmap	= mnt_idmap(mnt),
+#else
+		.old_mnt_userns	= mnt_user_ns(mnt),
+		.new_mnt_userns	= mnt_user_ns(mnt),
+#endif
+		.old_dir	= dir,
+		.old_dentry	= from,
+		.new_dir	= dir,
+		.new_dentry	= to,
+	};
+
+	return vfs_rename(&rd);
+}
+
+/* 6.12 passes write_begin and write_end a folio instead of a page. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+typedef struct folio bundlefs_wb_page_t;
+static inline struct folio *bundlefs_wb_folio(bundlefs_wb_page_t *p)
+{
+	return p;
+}
+
+static inline bundlefs_wb_page_t *bundlefs_wb_page(struct folio *folio)
+{
+	return folio;
+}
+#else
+typedef struct page bundlefs_wb_page_t;
+static inline struct folio *bundlefs_wb_folio(bundlefs_wb_page_t *p)
+{
+	return page_folio(p);
+}
+
+static inline bundlefs_wb_page_t *bundlefs_wb_page(struct folio *folio)
+{
+	return &folio->page;
+}
+#endif
+
+/* 6.3 made write_cache_pages() call back with a folio instead of a page. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+typedef struct folio bundlefs_wp_page_t;
+static inline struct folio *bundlefs_wp_folio(bundlefs_wp_page_t *p)
+{
+	return p;
+}
+#else
+typedef struct page bundlefs_wp_page_t;
+static inline struct folio *bundlefs_wp_folio(bundlefs_wp_page_t *p)
+{
+	return page_folio(p);
+}
+#endif
+
+/* An inode's three times, read and set as one. */
+struct bundlefs_times {
+	struct timespec64 atime, mtime, ctime;
+};
+
+static inline void bundlefs_get_times3(struct inode *inode,
+				       struct bundlefs_times *t)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	t->atime = inode_get_atime(inode);
+	t->mtime = inode_get_mtime(inode);
+	t->ctime = inode_get_ctime(inode);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	t->atime = inode->i_atime;
+	t->mtime = inode->i_mtime;
+	t->ctime = inode_get_ctime(inode);
+#else
+	t->atime = inode->i_atime;
+	t->mtime = inode->i_mtime;
+	t->ctime = inode->i_ctime;
+#endif
+}
+
+static inline void bundlefs_set_times3(struct inode *inode,
+				       const struct bundlefs_times *t)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	inode_set_atime_to_ts(inode, t->atime);
+	inode_set_mtime_to_ts(inode, t->mtime);
+	inode_set_ctime_to_ts(inode, t->ctime);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	inode->i_atime = t->atime;
+	inode->i_mtime = t->mtime;
+	inode_set_ctime_to_ts(inode, t->ctime);
+#else
+	inode->i_atime = t->atime;
+	inode->i_mtime = t->mtime;
+	inode->i_ctime = t->ctime;
+#endif
+}
+
+/* A directory whose entries changed: mtime and ctime are now. */
+static inline void bundlefs_touch_dir(struct inode *dir)
+{
+	struct bundlefs_times t;
+	struct timespec64 now = current_time(dir);
+
+	bundlefs_get_times3(dir, &t);
+	t.mtime = now;
+	t.ctime = now;
+	bundlefs_set_times3(dir, &t);
+}
+
+/* Only the change time is now (chmod, rename of the inode itself). */
+static inline void bundlefs_touch_ctime(struct inode *inode)
+{
+	struct bundlefs_times t;
+
+	bundlefs_get_times3(inode, &t);
+	t.ctime = current_time(inode);
+	bundlefs_set_times3(inode, &t);
 }
 
 #endif /* _BUNDLEFS_COMPAT_H */

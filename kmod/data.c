@@ -22,6 +22,7 @@ struct bundlefs_read {
 	const struct bundlefs_image *img;
 	const struct bundlefs_node *node;
 	bool quiet;		/* readahead: read_folio retries and reports */
+	bool rw;		/* a writable mount: consult the range map */
 	/* backing pages read into our folios and not yet dropped */
 	struct file *drop_file;
 	pgoff_t drop_first, drop_last;
@@ -188,6 +189,43 @@ static void bundlefs_drop_add(struct bundlefs_read *rd, struct file *file,
 	rd->drop_last = last;
 }
 
+/*
+ * A folio of a writable mount whose bytes left the objects: read it from
+ * the upper data file, where holes and the part past its end are zeros.
+ */
+static int bundlefs_fill_from_upper(struct bundlefs_read *rd,
+				    struct folio *folio)
+{
+	struct file *upper = bundlefs_upper_file(rd->inode, false);
+	size_t fsize = folio_size(folio), done = 0;
+	loff_t pos = folio_pos(folio);
+	ssize_t n = 0;
+	void *kaddr;
+
+	if (IS_ERR(upper))
+		return PTR_ERR(upper);
+	kaddr = kmap_local_folio(folio, 0);
+	while (upper && done < fsize) {
+		n = kernel_read(upper, kaddr + done, fsize - done, &pos);
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	memset(kaddr + done, 0, fsize - done);
+	kunmap_local(kaddr);
+	if (n < 0) {
+		if (!rd->quiet && !fatal_signal_pending(current))
+			bundlefs_warn_rl(rd->inode->i_sb,
+					 "inode %lu: reading its upper data at %lld: error %zd",
+					 rd->inode->i_ino, folio_pos(folio), n);
+		return -EIO;
+	}
+	flush_dcache_folio(folio);
+	if (upper && done)
+		bundlefs_drop_add(rd, upper, folio_pos(folio), done);
+	return 0;
+}
+
 static int bundlefs_fill_folio(struct bundlefs_read *rd, struct folio *folio)
 {
 	struct bundlefs_chunk_pos cp;
@@ -199,12 +237,28 @@ static int bundlefs_fill_folio(struct bundlefs_read *rd, struct folio *folio)
 	void *kaddr;
 	ssize_t n = 0;
 
+	u64 limit = U64_MAX;
+
+	if (rd->rw) {
+		struct bundlefs_inode *bi = BUNDLEFS_I(rd->inode);
+		bool upper;
+
+		/* a new file, pages written back, and what a truncate cut */
+		mutex_lock(&bi->lock);
+		upper = !rd->node || pos >= bi->lower_size ||
+			bundlefs_rangemap_contains(&bi->map, folio->index);
+		limit = bi->lower_size;
+		mutex_unlock(&bi->lock);
+		if (upper)
+			return bundlefs_fill_from_upper(rd, folio);
+	}
 	/* a folio wholly past EOF (mmap of the last page, a racing read) */
 	if (!bundlefs_chunk_map(rd->img, rd->node, pos, &cp)) {
 		folio_zero_range(folio, 0, fsize);
 		return 0;
 	}
-	len = min_t(u64, fsize, cp.avail);
+	/* past a truncation point the bytes are zeros, not the object's */
+	len = min_t(u64, min_t(u64, fsize, cp.avail), limit - pos);
 
 	obj = bundlefs_object(rd, &cp);
 	if (IS_ERR(obj))
@@ -242,12 +296,32 @@ static void bundlefs_read_init(struct bundlefs_read *rd, struct inode *inode,
 	rd->inode = inode;
 	/* regular inodes only come from a loaded image */
 	rd->img = bundlefs_img(inode->i_sb);
-	rd->node = bundlefs_image_node(rd->img, BUNDLEFS_I(inode)->node);
+	/* a file made in this mount has no node: all of it is upper */
+	rd->node = BUNDLEFS_I(inode)->node == BUNDLEFS_NO_NODE ? NULL :
+		   bundlefs_image_node(rd->img, BUNDLEFS_I(inode)->node);
+	rd->rw = BUNDLEFS_SB(inode->i_sb)->upper;
 	rd->quiet = quiet;
 	rd->drop_file = NULL;
 }
 
-static int bundlefs_read_folio(struct file *file, struct folio *folio)
+/* Fill a locked folio that write_begin will write only part of. */
+int bundlefs_fill_folio_locked(struct inode *inode, struct folio *folio)
+{
+	struct bundlefs_read rd;
+	const struct cred *old;
+	int err;
+
+	bundlefs_read_init(&rd, inode, false);
+	old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
+	err = bundlefs_fill_folio(&rd, folio);
+	bundlefs_drop_flush(&rd);
+	revert_creds(old);
+	if (!err)
+		folio_mark_uptodate(folio);
+	return err;
+}
+
+int bundlefs_read_folio(struct file *file, struct folio *folio)
 {
 	struct inode *inode = folio->mapping->host;
 	struct bundlefs_read rd;
@@ -263,7 +337,7 @@ static int bundlefs_read_folio(struct file *file, struct folio *folio)
 	return err;
 }
 
-static void bundlefs_readahead(struct readahead_control *rac)
+void bundlefs_readahead(struct readahead_control *rac)
 {
 	struct inode *inode = rac->mapping->host;
 	struct bundlefs_read rd;

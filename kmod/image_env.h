@@ -15,6 +15,14 @@
 #include <asm/byteorder.h>
 #include <linux/export.h>
 #include <linux/sched.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/xxhash.h>
+
+/* Arrays that may grow large: the range maps, journal buffers. */
+#define bundlefs_env_alloc(size) kvmalloc(size, GFP_KERNEL_ACCOUNT)
+#define bundlefs_env_free(p) kvfree(p)
+#define bundlefs_env_xxh32(p, len) xxh32(p, len, 0)
 
 /* A 1 GiB image has some 27 million nodes: let others run while we check. */
 #define bundlefs_image_resched() cond_resched()
@@ -34,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <endian.h>
@@ -55,6 +64,11 @@ typedef int64_t s64;
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define BUNDLEFS_EXPORT_FOR_KUNIT(sym) _Static_assert(1, #sym)
 #define bundlefs_image_resched() do { } while (0)
+#define bundlefs_env_alloc(size) malloc(size)
+#define bundlefs_env_free(p) free(p)
+/* journal.c's checksum: libxxhash's XXH32, linked by its users */
+uint32_t XXH32(const void *input, size_t length, uint32_t seed);
+#define bundlefs_env_xxh32(p, len) XXH32(p, len, 0)
 #endif
 
 #endif /* _BUNDLEFS_IMAGE_ENV_H */

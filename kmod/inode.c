@@ -43,10 +43,30 @@ static unsigned int bundlefs_dir_nlink(const struct bundlefs_image *img,
 
 static void bundlefs_set_owner(struct inode *inode)
 {
-	const struct cred *cred = BUNDLEFS_SB(inode->i_sb)->cred;
+	inode->i_uid = BUNDLEFS_SB(inode->i_sb)->uid;
+	inode->i_gid = BUNDLEFS_SB(inode->i_sb)->gid;
+}
 
-	inode->i_uid = cred->fsuid;
-	inode->i_gid = cred->fsgid;
+/* Operations by the inode's type, and by whether the mount is writable. */
+void bundlefs_set_ops(struct inode *inode)
+{
+	bool rw = BUNDLEFS_SB(inode->i_sb)->upper;
+
+	switch (inode->i_mode & S_IFMT) {
+	case S_IFDIR:
+		inode->i_op = &bundlefs_dir_iops;
+		inode->i_fop = &bundlefs_dir_fops;
+		break;
+	case S_IFREG:
+		inode->i_op = &bundlefs_file_iops;
+		inode->i_fop = rw ? &bundlefs_file_rw_fops : &bundlefs_file_fops;
+		inode->i_mapping->a_ops = rw ? &bundlefs_rw_aops : &bundlefs_aops;
+		break;
+	case S_IFLNK:
+		inode->i_op = rw ? &bundlefs_symlink_iops :
+				   &simple_symlink_inode_operations;
+		break;
+	}
 }
 
 static void bundlefs_fill_inode(struct inode *inode,
@@ -65,25 +85,23 @@ static void bundlefs_fill_inode(struct inode *inode,
 	case BUNDLEFS_NODE_DIR:
 		inode->i_mode = S_IFDIR | 0755;
 		set_nlink(inode, bundlefs_dir_nlink(img, node));
-		inode->i_op = &bundlefs_dir_iops;
-		inode->i_fop = &bundlefs_dir_fops;
+		bundlefs_set_ops(inode);
 		/* manifests carry no directory times */
 		bundlefs_set_times(inode, l->load_time);
 		return;
 	case BUNDLEFS_NODE_REG:
 		inode->i_mode = S_IFREG |
 			(node->flags & BUNDLEFS_NODE_EXEC ? 0755 : 0644);
-		inode->i_fop = &bundlefs_file_fops;
-		inode->i_mapping->a_ops = &bundlefs_aops;
 		BUNDLEFS_I(inode)->nr_objects = le32_to_cpu(node->count);
+		BUNDLEFS_I(inode)->lower_size = size;
 		break;
 	case BUNDLEFS_NODE_LNK:
 		inode->i_mode = S_IFLNK | 0777;
-		inode->i_op = &simple_symlink_inode_operations;
 		/* validated NUL-terminated, and the image outlives the inode */
 		inode->i_link = (char *)bundlefs_node_target(img, node);
 		break;
 	}
+	bundlefs_set_ops(inode);
 	set_nlink(inode, 1);
 	bundlefs_set_times(inode, bundlefs_time(le64_to_cpu(node->mtime_us)));
 }
@@ -108,6 +126,40 @@ struct inode *bundlefs_iget(struct super_block *sb, u32 node)
 	return inode;
 }
 
+/* Inode @ino: an image node's, or one made in this mount (pinned). */
+struct inode *bundlefs_iget_ino(struct super_block *sb, u64 ino)
+{
+	const struct bundlefs_image *img = bundlefs_img(sb);
+	struct inode *inode;
+
+	if (img && ino >= 1 && ino <= img->node_count)
+		return bundlefs_iget(sb, ino - 1);
+	inode = ilookup(sb, ino);
+	if (!inode) {
+		bundlefs_warn_rl(sb, "entry names inode %llu, which is gone", ino);
+		return ERR_PTR(-EIO);
+	}
+	return inode;
+}
+
+/* A new inode made in this mount; the caller sets its owner. */
+struct inode *bundlefs_new_inode(struct super_block *sb, umode_t mode, u64 ino)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	inode->i_ino = ino;
+	inode->i_mode = mode;
+	BUNDLEFS_I(inode)->node = BUNDLEFS_NO_NODE;
+	BUNDLEFS_I(inode)->lower_size = 0;
+	set_nlink(inode, S_ISDIR(mode) ? 2 : 1);
+	bundlefs_set_times(inode, current_time(inode));
+	bundlefs_set_ops(inode);
+	insert_inode_hash(inode);
+	return inode;
+}
+
 /* The root of a mount with no image yet: an empty directory. */
 struct inode *bundlefs_new_root(struct super_block *sb)
 {
@@ -121,20 +173,17 @@ struct inode *bundlefs_new_root(struct super_block *sb)
 	bundlefs_set_owner(inode);
 	inode->i_mode = S_IFDIR | 0755;
 	set_nlink(inode, 2);
-	inode->i_op = &bundlefs_dir_iops;
-	inode->i_fop = &bundlefs_dir_fops;
+	bundlefs_set_ops(inode);
 	BUNDLEFS_SB(sb)->mount_time = current_time(inode);
 	bundlefs_set_times(inode, BUNDLEFS_SB(sb)->mount_time);
 	unlock_new_inode(inode);
 	return inode;
 }
 
-/* Called under the load lock right after the image is published. */
+/* Called under the load lock and the root's, right after publishing. */
 void bundlefs_root_loaded(struct inode *root)
 {
 	struct bundlefs_loaded *l = bundlefs_loaded(root->i_sb);
 
-	inode_lock(root);
 	bundlefs_fill_inode(root, l, 0);
-	inode_unlock(root);
 }

@@ -10,17 +10,21 @@
 
 /*
  * Validate an image already copied into the kernel (@buf, kvmalloc'ed,
- * owned by the caller until this succeeds) and publish it on @sb.
+ * from now on ours: freed here on failure) and publish it on @sb.
  */
 static int bundlefs_publish(struct super_block *sb, void *buf, u64 size)
 {
 	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(sb);
+	struct inode *root = d_inode(sb->s_root);
 	struct bundlefs_loaded *l;
 	char why[BUNDLEFS_WHY_MAX];
+	int err;
 
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
-	if (!l)
+	if (!l) {
+		kvfree(buf);
 		return -ENOMEM;
+	}
 	/* the copy is ours: user space cannot change it after this check */
 	if (bundlefs_image_parse(&l->img, buf, size, why)) {
 		/* the exact form tools and tests look for: keep it */
@@ -37,20 +41,51 @@ static int bundlefs_publish(struct super_block *sb, void *buf, u64 size)
 	l->load_time = current_time(d_inode(sb->s_root));
 
 	mutex_lock(&sbi->load_lock);
-	if (sbi->loaded) {
+	if (sbi->loaded || sbi->dead) {
 		mutex_unlock(&sbi->load_lock);
-		kfree(l);
-		return -EBUSY;
+		err = -EBUSY;
+		goto out_free;
 	}
+	/* an upper directory of another image: refused, nothing changed */
+	if (sbi->upper) {
+		err = bundlefs_upper_bind(sb, &l->img, buf, size);
+		if (err) {
+			mutex_unlock(&sbi->load_lock);
+			goto out_free;
+		}
+	}
+	/*
+	 * Nothing below the root can be reached before the image is there,
+	 * and lookups in the root wait for its lock: the upper directory's
+	 * journal is replayed with no other user.
+	 */
+	inode_lock(root);
 	/* pairs with smp_load_acquire() in bundlefs_loaded() */
 	smp_store_release(&sbi->loaded, l);
-	bundlefs_root_loaded(d_inode(sb->s_root));
+	bundlefs_root_loaded(root);
+	if (sbi->upper) {
+		err = bundlefs_upper_load(sb);
+		if (err) {
+			/*
+			 * Inodes of the refused replay may be cached: the
+			 * mount cannot take another image.  Unmount it.
+			 */
+			sbi->dead = true;
+			inode_unlock(root);
+			mutex_unlock(&sbi->load_lock);
+			return err == -ENOMEM ? err : -EINVAL;
+		}
+	}
+	inode_unlock(root);
 	mutex_unlock(&sbi->load_lock);
 	return 0;
 
 invalid:
+	err = -EINVAL;
+out_free:
 	kfree(l);
-	return -EINVAL;
+	kvfree(buf);
+	return err;
 }
 
 /* Checks on the size that come before any allocation. */
@@ -91,10 +126,7 @@ int bundlefs_load_kernel_image(struct super_block *sb, const void *image,
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, image, size);
-	err = bundlefs_publish(sb, buf, size);
-	if (err)
-		kvfree(buf);
-	return err;
+	return bundlefs_publish(sb, buf, size);
 }
 BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_load_kernel_image);
 
@@ -122,13 +154,11 @@ static long bundlefs_ioc_load(struct file *file,
 	buf = kvmalloc(arg.size, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
-	if (copy_from_user(buf, u64_to_user_ptr(arg.image), arg.size))
-		err = -EFAULT;
-	else
-		err = bundlefs_publish(sb, buf, arg.size);
-	if (err)
+	if (copy_from_user(buf, u64_to_user_ptr(arg.image), arg.size)) {
 		kvfree(buf);
-	return err;
+		return -EFAULT;
+	}
+	return bundlefs_publish(sb, buf, arg.size);
 }
 
 long bundlefs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

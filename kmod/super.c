@@ -20,14 +20,21 @@ static struct kmem_cache *bundlefs_inode_cachep;
 /* Options gathered by the fs_context until the superblock exists. */
 struct bundlefs_fs_context {
 	char *cache;
+	char *upper;
 	u64 max_image;
+	kuid_t uid;
+	kgid_t gid;
+	bool ro;		/* the caller asked for a read-only mount */
 };
 
-enum { Opt_cache, Opt_max_image };
+enum { Opt_cache, Opt_upper, Opt_max_image, Opt_uid, Opt_gid };
 
 static const struct fs_parameter_spec bundlefs_param_specs[] = {
 	fsparam_string("cache", Opt_cache),
+	fsparam_string("upper", Opt_upper),
 	fsparam_string("max_image", Opt_max_image),
+	fsparam_u32("uid", Opt_uid),
+	fsparam_u32("gid", Opt_gid),
 	{}
 };
 
@@ -77,6 +84,26 @@ static int bundlefs_parse_param(struct fs_context *fc,
 		ctx->cache = param->string;
 		param->string = NULL;
 		break;
+	case Opt_upper:
+		if (!*param->string)
+			return invalfc(fc, "upper= needs a directory");
+		kfree(ctx->upper);
+		ctx->upper = param->string;
+		param->string = NULL;
+		/* a writable mount, unless the caller asked for ro */
+		if (!ctx->ro)
+			fc->sb_flags &= ~SB_RDONLY;
+		break;
+	case Opt_uid:
+		ctx->uid = make_kuid(current_user_ns(), result.uint_32);
+		if (!uid_valid(ctx->uid))
+			return invalfc(fc, "uid=%u is not mapped", result.uint_32);
+		break;
+	case Opt_gid:
+		ctx->gid = make_kgid(current_user_ns(), result.uint_32);
+		if (!gid_valid(ctx->gid))
+			return invalfc(fc, "gid=%u is not mapped", result.uint_32);
+		break;
 	case Opt_max_image:
 		if (bundlefs_parse_size(param->string, &val))
 			return invalfc(fc, "max_image=%s is not a size",
@@ -100,26 +127,67 @@ static struct inode *bundlefs_alloc_inode(struct super_block *sb)
 	bi->node = 0;
 	bi->objects = NULL;
 	bi->nr_objects = 0;
+	INIT_LIST_HEAD(&bi->pin);
+	bi->ents = NULL;
+	memset(&bi->map, 0, sizeof(bi->map));
+	bi->map_dirty = false;
+	bi->lower_size = 0;
+	bi->upper = NULL;
 	return &bi->vfs_inode;
 }
 
 static void bundlefs_free_inode(struct inode *inode)
 {
-	kmem_cache_free(bundlefs_inode_cachep, BUNDLEFS_I(inode));
+	struct bundlefs_inode *bi = BUNDLEFS_I(inode);
+
+	/* a link made in this mount owns its target; the image's do not */
+	if (S_ISLNK(inode->i_mode) && bi->node == BUNDLEFS_NO_NODE)
+		kfree(inode->i_link);
+	kmem_cache_free(bundlefs_inode_cachep, bi);
 }
 
 static void bundlefs_evict_inode(struct inode *inode)
 {
+	struct bundlefs_inode *bi = BUNDLEFS_I(inode);
+
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
-	bundlefs_put_objects(BUNDLEFS_I(inode));
+	bundlefs_put_objects(bi);
+	if (BUNDLEFS_SB(inode->i_sb)->upper)
+		bundlefs_upper_forget(inode);
+	bundlefs_rangemap_free(&bi->map);
+	bundlefs_ents_free(bi);
+}
+
+/* Any change to an inode makes it differ from the image: keep it. */
+static void bundlefs_dirty_inode(struct inode *inode, int flags)
+{
+	bundlefs_pin(inode);
+}
+
+static int bundlefs_sync_fs(struct super_block *sb, int wait)
+{
+	if (!BUNDLEFS_SB(sb)->upper)
+		return 0;
+	return bundlefs_upper_sync_fs(sb, wait);
 }
 
 static int bundlefs_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
 	struct super_block *sb = dentry->d_sb;
 	const struct bundlefs_image *img = bundlefs_img(sb);
+	int err;
 
+	if (BUNDLEFS_SB(sb)->upper) {
+		/* the room left is the upper directory's */
+		err = bundlefs_upper_statfs(sb, buf);
+		if (err)
+			return err;
+		buf->f_type = BUNDLEFS_SUPER_MAGIC;
+		buf->f_namelen = BUNDLEFS_NAME_MAX;
+		buf->f_fsid = u64_to_fsid(huge_encode_dev(sb->s_dev));
+		return 0;
+	}
 	buf->f_type = BUNDLEFS_SUPER_MAGIC;
 	buf->f_bsize = PAGE_SIZE;
 	buf->f_frsize = PAGE_SIZE;
@@ -140,6 +208,14 @@ static int bundlefs_show_options(struct seq_file *m, struct dentry *root)
 	seq_puts(m, ",cache=");
 	/* escape what would split or end the option list */
 	seq_path(m, &sbi->cache, ", \t\n\\");
+	if (sbi->upper) {
+		seq_puts(m, ",upper=");
+		seq_path(m, &sbi->upper->dir, ", \t\n\\");
+	}
+	if (!uid_eq(sbi->uid, sbi->cred->fsuid))
+		seq_printf(m, ",uid=%u", from_kuid_munged(&init_user_ns, sbi->uid));
+	if (!gid_eq(sbi->gid, sbi->cred->fsgid))
+		seq_printf(m, ",gid=%u", from_kgid_munged(&init_user_ns, sbi->gid));
 	if (sbi->max_image != BUNDLEFS_DEFAULT_MAX_IMAGE)
 		seq_printf(m, ",max_image=%llu", sbi->max_image);
 	return 0;
@@ -149,6 +225,9 @@ static const struct super_operations bundlefs_sops = {
 	.alloc_inode	= bundlefs_alloc_inode,
 	.free_inode	= bundlefs_free_inode,
 	.evict_inode	= bundlefs_evict_inode,
+	.dirty_inode	= bundlefs_dirty_inode,
+	.write_inode	= bundlefs_write_inode,
+	.sync_fs	= bundlefs_sync_fs,
 	.statfs		= bundlefs_statfs,
 	.show_options	= bundlefs_show_options,
 };
@@ -176,6 +255,8 @@ static int bundlefs_fill_super(struct super_block *sb, struct fs_context *fc)
 	 * made), which also covers fsopen() handed to another process.
 	 */
 	sbi->cred = get_cred(fc->cred);
+	sbi->uid = uid_valid(ctx->uid) ? ctx->uid : sbi->cred->fsuid;
+	sbi->gid = gid_valid(ctx->gid) ? ctx->gid : sbi->cred->fsgid;
 
 	/* Resolved once: a later rename or mount over the path changes nothing. */
 	err = kern_path(ctx->cache, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
@@ -193,7 +274,19 @@ static int bundlefs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return invalfc(fc, "cache=%s: filesystems stacked too deep",
 			       ctx->cache);
 
-	sb->s_flags |= SB_RDONLY | SB_NOATIME | SB_NODIRATIME;
+	if (ctx->upper) {
+		err = bundlefs_upper_open(sb, ctx->upper);
+		if (err)
+			return invalfc(fc, "upper=%s refused (error %d; see the kernel log)",
+				       ctx->upper, err);
+		/* dirty data is bounded by this filesystem's own writeback */
+		err = super_setup_bdi(sb);
+		if (err)
+			return err;
+	} else {
+		sb->s_flags |= SB_RDONLY;
+	}
+	sb->s_flags |= SB_NOATIME | SB_NODIRATIME;
 	sb->s_magic = BUNDLEFS_SUPER_MAGIC;
 	sb->s_op = &bundlefs_sops;
 	sb->s_blocksize = PAGE_SIZE;
@@ -217,9 +310,15 @@ static int bundlefs_get_tree(struct fs_context *fc)
 
 static int bundlefs_reconfigure(struct fs_context *fc)
 {
-	/* the cache and max_image of a live mount are kept as they are */
-	if ((fc->sb_flags_mask & SB_RDONLY) && !(fc->sb_flags & SB_RDONLY))
+	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(fc->root->d_sb);
+
+	/* the options of a live mount are kept as they are */
+	if ((fc->sb_flags_mask & SB_RDONLY) && !(fc->sb_flags & SB_RDONLY) &&
+	    !sbi->upper)
 		return -EROFS;
+	if ((fc->sb_flags_mask & SB_RDONLY) && (fc->sb_flags & SB_RDONLY) &&
+	    sbi->upper)
+		return -EINVAL;
 	return 0;
 }
 
@@ -229,6 +328,7 @@ static void bundlefs_free_fc(struct fs_context *fc)
 
 	if (ctx) {
 		kfree(ctx->cache);
+		kfree(ctx->upper);
 		kfree(ctx);
 	}
 }
@@ -248,11 +348,15 @@ static int bundlefs_init_fs_context(struct fs_context *fc)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->max_image = BUNDLEFS_DEFAULT_MAX_IMAGE;
+	ctx->uid = INVALID_UID;
+	ctx->gid = INVALID_GID;
 	fc->fs_private = ctx;
 	fc->ops = &bundlefs_context_ops;
 	/* a remount's flags are the caller's: reconfigure judges them */
-	if (fc->purpose == FS_CONTEXT_FOR_MOUNT)
+	if (fc->purpose == FS_CONTEXT_FOR_MOUNT) {
+		ctx->ro = fc->sb_flags & SB_RDONLY;
 		fc->sb_flags |= SB_RDONLY;
+	}
 	return 0;
 }
 
@@ -269,10 +373,14 @@ static void bundlefs_kill_sb(struct super_block *sb)
 {
 	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(sb);
 
+	/* a writable mount writes back and lets go of its pinned inodes */
+	if (sbi && sbi->upper && sbi->loaded)
+		bundlefs_upper_shutdown(sb);
 	/* evicts every inode, and with them the opened objects, first */
 	kill_anon_super(sb);
 	if (!sbi)
 		return;
+	bundlefs_upper_free(sb);
 	/*
 	 * An RCU path walk may still be reading a symlink body (i_link points
 	 * into the image) of this mount; the module's exit waits for this
@@ -302,6 +410,7 @@ static void bundlefs_inode_init_once(void *p)
 	struct bundlefs_inode *bi = p;
 
 	inode_init_once(&bi->vfs_inode);
+	mutex_init(&bi->lock);
 }
 
 static int __init bundlefs_init(void)
@@ -340,5 +449,5 @@ static void __exit bundlefs_exit(void)
 module_init(bundlefs_init);
 module_exit(bundlefs_exit);
 
-MODULE_DESCRIPTION("bundlefs: read-only job-bundle manifests over a content-addressed cache");
+MODULE_DESCRIPTION("bundlefs: job-bundle manifests over a content-addressed cache, with a writable upper directory");
 MODULE_LICENSE("GPL");

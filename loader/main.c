@@ -6,7 +6,11 @@
  * Exit codes: 0 ok, 1 invalid manifest or image, 2 usage error,
  * 3 system error (I/O, mount, ioctl).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +31,7 @@ static const char usage_main[] =
 "  encode MANIFEST OUT         write the binary image of a manifest\n"
 "  load MANIFEST MNT           load a manifest into an empty bundlefs mount\n"
 "  load --image FILE MNT       push a raw image file, unchanged\n"
-"  mount MANIFEST MNT --cache DIR [-o OPTS]\n"
+"  mount MANIFEST MNT --cache DIR [--upper DIR] [-o OPTS]\n"
 "                              mount bundlefs on MNT and load MANIFEST\n"
 "\n"
 "Each command takes --help.\n"
@@ -56,13 +60,18 @@ static const char usage_load[] =
 "they are (no validation: for testing the kernel's checks).\n";
 
 static const char usage_mount[] =
-"usage: bundlefs mount MANIFEST MNT --cache DIR [-o OPTS]\n"
+"usage: bundlefs mount MANIFEST MNT --cache DIR [--upper DIR] [--uid USER]\n"
+"                      [--gid GROUP] [-o OPTS]\n"
 "\n"
 "Validate and encode MANIFEST, mount bundlefs on MNT with\n"
 "\"cache=DIR[,OPTS]\" (read-only unless OPTS has upper=) and load the\n"
 "image.  If the load fails, MNT is unmounted again.\n"
 "\n"
 "  -c, --cache DIR   object cache directory (required; no ',' in its path)\n"
+"  -u, --upper DIR   writable mount: changes are kept in DIR, bound to\n"
+"                    MANIFEST (a DIR of another manifest is refused)\n"
+"  --uid USER        owner of every manifest entry (name or number;\n"
+"  --gid GROUP       default: the caller's ids)\n"
 "  -o OPTS           more mount options, comma-separated\n";
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
@@ -251,7 +260,7 @@ static int cmd_load(int argc, char **argv)
 }
 
 struct mount_args {
-	const char *cache, *opts;
+	const char *cache, *opts, *upper, *uid, *gid;
 };
 
 static int mount_opt(int c, const char *arg, void *ctx)
@@ -262,7 +271,77 @@ static int mount_opt(int c, const char *arg, void *ctx)
 		a->cache = arg;
 	else if (c == 'o')
 		a->opts = arg;
+	else if (c == 'u')
+		a->upper = arg;
+	else if (c == 'U')
+		a->uid = arg;
+	else if (c == 'G')
+		a->gid = arg;
 	return -1;
+}
+
+/* A user or group given by name or number: its id, or -1. */
+static long owner_id(const char *s, bool group)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s && !*end && !errno && v >= 0 && v < 4294967295L)
+		return v;
+	if (group) {
+		struct group *g = getgrnam(s);
+
+		return g ? (long)g->gr_gid : -1;
+	} else {
+		struct passwd *p = getpwnam(s);
+
+		return p ? (long)p->pw_uid : -1;
+	}
+}
+
+/* -o OPTS plus what --upper, --uid and --gid add to it. */
+static int mount_options(const struct mount_args *a, char *buf, size_t size)
+{
+	char real[PATH_MAX];
+	size_t n = 0;
+	long id;
+
+	buf[0] = '\0';
+	if (a->opts && *a->opts)
+		n += snprintf(buf, size, "%s", a->opts);
+	if (a->upper) {
+		if (!realpath(a->upper, real)) {
+			fprintf(stderr, "bundlefs: mount: upper directory %s: %s\n",
+				a->upper, strerror(errno));
+			return BFS_ESYS;
+		}
+		if (strchr(real, ',')) {
+			fprintf(stderr, "bundlefs: mount: upper directory %s contains ',', which the mount options cannot carry\n",
+				real);
+			return BFS_EUSAGE;
+		}
+		n += snprintf(buf + n, n < size ? size - n : 0, "%supper=%s",
+			      n ? "," : "", real);
+	}
+	if (a->uid) {
+		id = owner_id(a->uid, false);
+		if (id < 0)
+			return usage_error("mount", "no such user %s", a->uid);
+		n += snprintf(buf + n, n < size ? size - n : 0, "%suid=%ld",
+			      n ? "," : "", id);
+	}
+	if (a->gid) {
+		id = owner_id(a->gid, true);
+		if (id < 0)
+			return usage_error("mount", "no such group %s", a->gid);
+		n += snprintf(buf + n, n < size ? size - n : 0, "%sgid=%ld",
+			      n ? "," : "", id);
+	}
+	if (n >= size)
+		return usage_error("mount", "mount options too long%s", "");
+	return 0;
 }
 
 static int cmd_mount(int argc, char **argv)
@@ -271,9 +350,13 @@ static int cmd_mount(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "options", required_argument, NULL, 'o' },
+		{ "upper", required_argument, NULL, 'u' },
+		{ "uid", required_argument, NULL, 'U' },
+		{ "gid", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mount_args a = { NULL, NULL };
+	struct mount_args a = { 0 };
+	char opts[4096];
 	const char *manifest, *mnt;
 	struct bfs_manifest m;
 	struct bfs_tree t;
@@ -284,7 +367,7 @@ static int cmd_mount(int argc, char **argv)
 	int r;
 
 	/* GNU getopt permutes: options may follow the operands */
-	r = parse_opts(argc, argv, "mount", usage_mount, "hc:o:", longopts,
+	r = parse_opts(argc, argv, "mount", usage_mount, "hc:o:u:", longopts,
 		       mount_opt, &a);
 	if (r >= 0)
 		return r;
@@ -294,17 +377,26 @@ static int cmd_mount(int argc, char **argv)
 		return usage_error("mount", "--cache DIR is required%s", "");
 	manifest = argv[optind];
 	mnt = argv[optind + 1];
+	r = mount_options(&a, opts, sizeof(opts));
+	if (r)
+		return r;
 	/* a bad manifest mounts nothing */
 	r = bfs_manifest_to_image(manifest, &m, &t, &image, &size, &err);
 	if (r)
 		return fail(manifest, &err, r);
 	snprintf(what, sizeof(what), "mount %s on %s", manifest, mnt);
-	r = bfs_mount(mnt, a.cache, a.opts, &err);
+	r = bfs_mount(mnt, a.cache, opts, &err);
 	if (r) {
 		fail(what, &err, r);
+		if (a.upper)
+			fprintf(stderr, "bundlefs: %s: the kernel log says why the upper directory was refused\n",
+				a.upper);
 		goto out;
 	}
 	r = load_image(manifest, mnt, image, size);
+	if (r == BFS_EINVAL && a.upper)
+		fprintf(stderr, "bundlefs: %s: upper directory of another manifest, or damaged (see the kernel log)\n",
+			a.upper);
 	if (r && bfs_umount(mnt, &uerr)) {
 		snprintf(what, sizeof(what), "unmount %s", mnt);
 		fail(what, &uerr, r);
