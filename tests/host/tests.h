@@ -30,5 +30,7 @@ void test_manifest(void);
 void test_encode(void);
 void test_image(void);
 void test_cli(void);
+void test_rangemap(void);
+void test_journal(void);
 
 #endif
