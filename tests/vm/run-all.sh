@@ -529,6 +529,10 @@ t_kernel_log_clean() {
 	[ -z "$bad" ] || fail "kernel log: $bad"
 }
 
+# --------------------------------------------------------- writable mounts
+
+. "$(dirname "$SELF")/write-cases.sh"
+
 # --------------------------------------------------------------- driver
 
 setup_globals() {
@@ -581,8 +585,11 @@ mmap sendfile splice empty_file page_sizes symlinks modes mtime lookup_errors
 statfs proc_mounts writes_refused second_load_ebusy unprivileged
 drop_caches_reread parallel_readers empty_mount mount_t_and_load load_image v1_mount
 bundlefs_check usage_errors bad_cache_dir missing_object_eio
-truncated_object_eio mount_options many_mounts bad_manifests bad_images rmmod_insmod
-kernel_log_clean"
+truncated_object_eio mount_options many_mounts
+w_mount_rw w_create_persist w_cow_page w_partial_writes w_truncate w_rename_dir
+w_rmdir w_foreign_upper w_busy_upper w_damaged_upper w_upper_checks w_enospc
+w_owner w_errnos
+bad_manifests bad_images rmmod_insmod kernel_log_clean"
 [ $# -gt 0 ] && CASES="$*"
 
 start=$(date +%s)

@@ -1,0 +1,308 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Writable mounts (upper=DIR), sourced by tests/vm/run-all.sh: the cases
+# named t_w_*.  Each case makes its own mount at /tmp/w-NAME over a fresh
+# tmpfs upper directory /tmp/u-NAME and checks exact bytes, listings and
+# error messages, across unmount and mount again.
+
+# wmount NAME MANIFEST [OPTIONS...]: a writable mount; sets W, U, WM.
+wmount() {
+	W=/tmp/w-$1 U=/tmp/u-$1 WM=$2
+	shift 2
+	mkdir -p "$W" "$U"
+	is_mounted "$U" || mount -t tmpfs -o size=512m tmpfs "$U" || fail "tmpfs on $U"
+	bundlefs mount "$WM" "$W" --cache "$CAS" --upper "$U" "$@" ||
+		fail "bundlefs mount --upper $U: exit $?"
+}
+
+# wremount [OPTIONS...]: unmount and mount the same manifest and upper.
+wremount() {
+	umount "$W" || fail "umount $W"
+	bundlefs mount "$WM" "$W" --cache "$CAS" --upper "$U" "$@" ||
+		fail "mounting $W again: exit $?"
+}
+
+wdone() {
+	umount "$W" 2>/dev/null
+	umount "$U" 2>/dev/null
+	true
+}
+
+# snapshot FILE: listing of the mount and hashes of the files below
+# $HASHED (default: all; the rich bundle's 256 MiB file is slow to hash).
+snapshot() {
+	bfs-tree "$W" >"$1.raw" || fail "bfs-tree $W"
+	for d in ${HASHED:-.}; do
+		bfs-tree -x "$W/$d" >"$1.x" || fail "bfs-tree -x $W/$d"
+		sed "s|^|$d/|" "$1.x" >>"$1.raw"
+	done
+	LC_ALL=C sort "$1.raw" >"$1"
+}
+
+same_after_remount() {	# the tree, bytes, modes and times survive
+	snapshot /tmp/before
+	wremount "$@"
+	snapshot /tmp/after
+	diff /tmp/before /tmp/after >/tmp/remount.diff ||
+		{ head -n 20 /tmp/remount.diff; fail "the tree changed across unmount and mount ($(grep -c '^[<>]' /tmp/remount.diff) lines)"; }
+}
+
+t_w_mount_rw() {
+	wmount rw "$TINY/manifest.json"
+	line=$(awk -v m="$W" '$2 == m' /proc/mounts)
+	case $line in
+	*" rw,"*"upper=$U"*) ;;
+	*) fail "expected a rw mount with upper=$U in /proc/mounts, got '$line'" ;;
+	esac
+	# free space is the upper directory's
+	expect_eq "statfs blocks" "$(stat -f -c '%b %S' "$U")" "$(stat -f -c '%b %S' "$W")"
+	expect_eq "statfs type" 424e444c "$(stat -f -c %t "$W")"
+	expect_eq "a.txt before any write" "tiny a" "$(cat "$W/a.txt")"
+	wdone
+}
+
+t_w_create_persist() {
+	wmount cp "$TINY/manifest.json"
+	echo "new file" >"$W/new.txt" || fail "create new.txt"
+	mkdir -p "$W/nd/deeper" || fail "mkdir nd/deeper"
+	printf 'x%.0s' $(seq 5000) >"$W/nd/deeper/five-k" || fail "write five-k"
+	ln -s ../a.txt "$W/nd/up" || fail "symlink"
+	echo "more" >>"$W/a.txt" || fail "append to a.txt"
+	chmod 600 "$W/b.txt" || fail "chmod b.txt"
+	chmod 711 "$W/nd" || fail "chmod nd"
+	touch -d "2001-02-03 04:05:06" "$W/d/c.txt" || fail "touch -d"
+	rm "$W/d/link" || fail "rm d/link"
+	expect_eq "new.txt" "new file" "$(cat "$W/new.txt")"
+	expect_eq "a.txt appended" "$(printf 'tiny a\nmore')" "$(cat "$W/a.txt")"
+	expect_eq "through the new link" "$(printf 'tiny a\nmore')" "$(cat "$W/nd/up")"
+	expect_eq "five-k size" 5000 "$(stat -c %s "$W/nd/deeper/five-k")"
+	same_after_remount
+	expect_eq "mode of b.txt after remount" 600 "$(stat -c %a "$W/b.txt")"
+	expect_eq "mode of nd after remount" 711 "$(stat -c %a "$W/nd")"
+	expect_eq "mtime of d/c.txt after remount" 981173106 "$(stat -c %Y "$W/d/c.txt")"
+	[ -e "$W/d/link" ] && fail "d/link is back after remount"
+	expect_eq "nlink of nd (. and deeper)" 3 "$(stat -c %h "$W/nd")"
+	# twice: the rewritten journal replays to the same tree
+	same_after_remount
+	wdone
+}
+
+# A 4 KiB write into the middle of a 256 MiB + 12345 file: the upper
+# directory holds that page, not the file; the rest still comes from the
+# object.
+t_w_cow_page() {
+	wmount cow "$RICH/manifest.json"
+	f=big/huge.bin
+	off=$((5 << 20))
+	head -c 4096 /dev/urandom >/tmp/page
+	dd if=/tmp/page of="$W/$f" bs=4096 seek=$((off / 4096)) conv=notrunc 2>/dev/null ||
+		fail "dd into $f"
+	sync
+	ino=$(stat -c %i "$W/$f")
+	[ -f "$U/$ino.data" ] || fail "no upper data file $ino.data: $(ls "$U")"
+	used=$(($(stat -c %b "$U/$ino.data") * 512))
+	[ "$used" -le 8192 ] || fail "the upper data file uses $used bytes for one 4 KiB write"
+	total=$(du -sk "$U" | cut -f1)
+	[ "$total" -le 64 ] || fail "the upper directory holds $total KiB after a 4 KiB write"
+	expect_eq "size" $((C + 12345)) "$(stat -c %s "$W/$f")"
+	for pass in first remount; do
+		dd if="$W/$f" bs=4096 skip=$((off / 4096)) count=1 2>/dev/null | cmp -s - /tmp/page ||
+			fail "$pass: the written page differs"
+		for at in $((off - 4096)) $((off + 4096)) $((C - 4096)) $C; do
+			dd if="$W/$f" bs=4096 skip=$((at / 4096)) count=1 2>/dev/null >/tmp/got
+			dd if="$RICH/src/$f" bs=4096 skip=$((at / 4096)) count=1 2>/dev/null >/tmp/want
+			cmp -s /tmp/got /tmp/want || fail "$pass: page at $at differs from the object"
+		done
+		[ $pass = first ] && { wremount; echo 3 >/proc/sys/vm/drop_caches; }
+	done
+	wdone
+}
+
+t_w_partial_writes() {
+	wmount pw "$RICH/manifest.json"
+	f=sizes/s8193.bin
+	cp "$RICH/src/$f" /tmp/shadow
+	# 3 bytes across the first page boundary, 1 byte at the end
+	printf 'ABC' | dd of="$W/$f" bs=1 seek=4095 conv=notrunc 2>/dev/null
+	printf 'ABC' | dd of=/tmp/shadow bs=1 seek=4095 conv=notrunc 2>/dev/null
+	printf 'Z' | dd of="$W/$f" bs=1 seek=8192 conv=notrunc 2>/dev/null
+	printf 'Z' | dd of=/tmp/shadow bs=1 seek=8192 conv=notrunc 2>/dev/null
+	cmp "$W/$f" /tmp/shadow || fail "$f after partial writes"
+	echo 3 >/proc/sys/vm/drop_caches
+	cmp "$W/$f" /tmp/shadow || fail "$f after dropping caches"
+	wremount
+	cmp "$W/$f" /tmp/shadow || fail "$f after remount"
+	wdone
+}
+
+t_w_truncate() {
+	wmount tr "$RICH/manifest.json"
+	f=sizes/s65537.bin
+	truncate -s 5000 "$W/$f" || fail "truncate to 5000"
+	truncate -s 20000 "$W/$f" || fail "truncate to 20000"
+	head -c 5000 "$RICH/src/$f" >/tmp/want
+	head -c 15000 /dev/zero >>/tmp/want
+	cmp "$W/$f" /tmp/want || fail "shrink then extend: not the first 5000 bytes and zeros"
+	echo 3 >/proc/sys/vm/drop_caches
+	cmp "$W/$f" /tmp/want || fail "after dropping caches"
+	wremount
+	cmp "$W/$f" /tmp/want || fail "after remount"
+	: >"$W/$f" || fail "O_TRUNC"
+	expect_eq "size after O_TRUNC" 0 "$(stat -c %s "$W/$f")"
+	wremount
+	expect_eq "size after O_TRUNC and remount" 0 "$(stat -c %s "$W/$f")"
+	wdone
+}
+
+t_w_rename_dir() {
+	wmount rd "$RICH/manifest.json"
+	(cd "$W/a" && bfs-tree . | LC_ALL=C sort) >/tmp/a.list
+	mv "$W/a" "$W/a2" || fail "mv a a2"
+	[ -e "$W/a" ] && fail "a still there after the rename"
+	(cd "$W/a2" && bfs-tree . | LC_ALL=C sort) >/tmp/a2.list
+	diff /tmp/a.list /tmp/a2.list >/dev/null || fail "the listing under a2 differs from a's"
+	echo "written after the rename" >"$W/a2/b/c/d/e/f/deep.txt" || fail "write into the renamed tree"
+	mv "$W/a2/b" "$W/top-b" || fail "mv a2/b top-b"
+	HASHED="a2 top-b" same_after_remount
+	expect_eq "deep.txt" "written after the rename" "$(cat "$W/top-b/c/d/e/f/deep.txt")"
+	wdone
+}
+
+t_w_rmdir() {
+	wmount rm "$TINY/manifest.json"
+	expect_err "rmdir of a manifest dir with entries" "Directory not empty" rmdir "$W/d"
+	rm -r "$W/d/e" "$W/d/c.txt" "$W/d/link" || fail "rm the entries of d"
+	expect_eq "d now empty" "" "$(ls -A "$W/d")"
+	rmdir "$W/d" || fail "rmdir d once empty"
+	[ -e "$W/d" ] && fail "d still there"
+	mkdir "$W/d" || fail "mkdir d again"
+	expect_eq "the new d is empty" "" "$(ls -A "$W/d")"
+	echo again >"$W/d/c.txt" || fail "create d/c.txt again"
+	same_after_remount
+	expect_eq "new d/c.txt" again "$(cat "$W/d/c.txt")"
+	expect_eq "entries of d" c.txt "$(ls -A "$W/d")"
+	wdone
+}
+
+t_w_foreign_upper() {
+	wmount fu "$TINY/manifest.json"
+	echo x >"$W/x" || fail "create x"
+	umount "$W" || fail "umount"
+	before=$(mounts_snapshot)
+	n0=$(count_klog "upper directory refused")
+	out=$(bundlefs mount "$SMALL/manifest.json" "$W" --cache "$CAS" --upper "$U" 2>&1)
+	rc=$?
+	expect_eq "exit of a mount with another manifest's upper" 1 $rc
+	case $out in
+	*"another manifest"*) ;;
+	*) fail "expected a message about another manifest, got '$out'" ;;
+	esac
+	expect_eq "mounts after the refusal" "$before" "$(mounts_snapshot)"
+	[ "$(count_klog "upper directory refused")" -gt "$n0" ] || fail "no kernel log line"
+	# the right manifest still mounts, with its change
+	bundlefs mount "$TINY/manifest.json" "$W" --cache "$CAS" --upper "$U" ||
+		fail "mounting the right manifest again"
+	expect_eq "x" x "$(cat "$W/x")"
+	wdone
+}
+
+t_w_busy_upper() {
+	wmount bu "$TINY/manifest.json"
+	mkdir -p /tmp/w-bu2
+	out=$(bundlefs mount "$TINY/manifest.json" /tmp/w-bu2 --cache "$CAS" --upper "$U" 2>&1)
+	expect_eq "exit of a second mount of one upper" 3 $?
+	case $out in
+	*"busy"*) ;;
+	*) fail "expected EBUSY, got '$out'" ;;
+	esac
+	is_mounted /tmp/w-bu2 && fail "the second mount is there"
+	wdone
+}
+
+t_w_damaged_upper() {
+	wmount du "$TINY/manifest.json"
+	echo kept >"$W/kept" || fail "create kept"
+	umount "$W"
+	# a torn append at the end is dropped, the rest replays
+	printf 'JRNL\377\377' >>"$U/journal"
+	bundlefs mount "$TINY/manifest.json" "$W" --cache "$CAS" --upper "$U" ||
+		fail "mount with a torn journal tail"
+	expect_eq "kept after a torn tail" kept "$(cat "$W/kept")"
+	umount "$W"
+	# a damaged header is refused
+	printf 'XXXX' | dd of="$U/journal" bs=1 conv=notrunc 2>/dev/null
+	bundlefs mount "$TINY/manifest.json" "$W" --cache "$CAS" --upper "$U" >/tmp/out 2>&1
+	expect_eq "exit with a damaged journal" 1 $?
+	is_mounted "$W" && fail "mounted over a damaged journal"
+	wdone
+}
+
+t_w_upper_checks() {
+	mkdir -p /tmp/w-uc /tmp/u-uc-ro
+	mount -t tmpfs -o ro tmpfs /tmp/u-uc-ro || fail "read-only tmpfs"
+	bundlefs mount "$TINY/manifest.json" /tmp/w-uc --cache "$CAS" --upper /tmp/u-uc-ro >/tmp/out 2>&1
+	expect_eq "exit with a read-only upper" 3 $?
+	is_mounted /tmp/w-uc && fail "mounted over a read-only upper"
+	dmesg | tail -n 5 | grep -q "read-only" || fail "no kernel log line about the read-only upper"
+	umount /tmp/u-uc-ro
+	bundlefs mount "$TINY/manifest.json" /tmp/w-uc --cache "$CAS" --upper /no/such >/tmp/out 2>&1
+	expect_eq "exit with a missing upper" 3 $?
+	is_mounted /tmp/w-uc && fail "mounted over a missing upper"
+	true
+}
+
+t_w_enospc() {
+	mkdir -p /tmp/u-ns
+	mount -t tmpfs -o size=1m tmpfs /tmp/u-ns || fail "small tmpfs"
+	wmount ns "$TINY/manifest.json"
+	echo safe >"$W/safe" && sync
+	out=$(dd if=/dev/zero of="$W/big" bs=64k count=64 conv=fsync 2>&1)
+	case $out in
+	*"No space left on device"*) ;;
+	*) fail "expected ENOSPC writing 4 MiB into a 1 MiB upper, got '$out'" ;;
+	esac
+	expect_eq "other files intact" safe "$(cat "$W/safe")"
+	expect_eq "a.txt intact" "tiny a" "$(cat "$W/a.txt")"
+	rm -f "$W/big" || fail "rm big"
+	sync
+	dd if=/dev/zero of="$W/small" bs=64k count=2 conv=fsync 2>/dev/null ||
+		fail "a write after space was freed"
+	same_after_remount
+	wdone
+}
+
+t_w_owner() {
+	wmount ow "$TINY/manifest.json" --uid 65534 --gid 65534
+	expect_eq "owner of a manifest file" 65534:65534 "$(stat -c %u:%g "$W/a.txt")"
+	expect_eq "owner of the root" 65534:65534 "$(stat -c %u:%g "$W")"
+	runas 65534 sh -c "echo job >'$W/job-output'" || fail "the job user cannot create in the root"
+	expect_eq "owner of a new file" 65534:65534 "$(stat -c %u:%g "$W/job-output")"
+	runas 65534 sh -c "echo more >>'$W/a.txt'" || fail "the job user cannot write a manifest file"
+	chown 123:456 "$W/b.txt" || fail "chown by root"
+	expect_err "chown by the job user" "Operation not permitted" runas 65534 chown 0 "$W/job-output"
+	same_after_remount --uid 65534 --gid 65534
+	expect_eq "chown after remount" 123:456 "$(stat -c %u:%g "$W/b.txt")"
+	expect_eq "new file owner after remount" 65534:65534 "$(stat -c %u:%g "$W/job-output")"
+	case $(awk -v m="$W" '$2 == m' /proc/mounts) in
+	*",uid=65534,gid=65534"*) ;;
+	*) fail "uid= and gid= not in /proc/mounts: $(awk -v m="$W" '$2 == m' /proc/mounts)" ;;
+	esac
+	wdone
+}
+
+t_w_errnos() {
+	wmount en "$TINY/manifest.json"
+	expect_err "mkdir over a file" "File exists" mkdir "$W/a.txt"
+	expect_err "hard link" "Operation not permitted" ln "$W/a.txt" "$W/hard"
+	expect_err "mknod" "Operation not permitted" mknod "$W/fifo" p
+	expect_err "rmdir of a file" "Not a directory" rmdir "$W/a.txt"
+	expect_err "rm of a missing name" "No such file or directory" rm "$W/nothing"
+	expect_err "mv a dir into itself" "Invalid argument" mv "$W/d" "$W/d/e/d"
+	mkdir "$W/full" && echo x >"$W/full/f"
+	expect_err "mv a dir over a non-empty one" "Directory not empty" mv -T "$W/d/e" "$W/full"
+	expect_err "mv a dir over a manifest dir with entries" "Directory not empty" mv -T "$W/empty" "$W/d"
+	mv -T "$W/full" "$W/empty" || fail "mv a dir over an empty manifest dir"
+	expect_eq "empty/f" x "$(cat "$W/empty/f")"
+	same_after_remount
+	wdone
+}
