@@ -23,7 +23,8 @@
  *   -l len      maximum file length (default 1 MiB; K, M, G suffixes)
  *   -o len      maximum length of one operation (default 64 KiB)
  *   -R command  the remount command (run between close and reopen)
- *   -r N        remount on average every N operations (default 1000)
+ *   -r N        remount on average every N operations (default 1000); a
+ *               value below 1 is the probability per operation (0.001)
  *   -q          quiet: no progress lines and notes
  *
  * The output ends with `bfs-fsx: N ops, seed S, ok` (exit 0).  On the
@@ -85,7 +86,8 @@ static uint64_t nlogged;
 
 static const char *path, *remount_cmd;
 static uint64_t seed, nops = 10000, maxfilelen = 1 << 20, maxoplen = 65536;
-static uint64_t remount_every = 1000, opnum;
+static double remount_every = 1000;	/* mean operations between remounts */
+static uint64_t remount_threshold, opnum;	/* rnd64() below it: remount */
 static int quiet, corrupt_flag;
 static long pagesize;
 static int fd = -1, afd = -1;
@@ -146,8 +148,11 @@ static void print_log(void)
 static void reproduce_hint(void)
 {
 	fprintf(stderr, "bfs-fsx: seed %" PRIu64 "; rerun: bfs-fsx -S %" PRIu64
-		" -N %" PRIu64 " -l %" PRIu64 " -o %" PRIu64 "%s FILE (same starting content)\n",
-		seed, seed, nops, maxfilelen, maxoplen, remount_cmd ? " -R ..." : "");
+		" -N %" PRIu64 " -l %" PRIu64 " -o %" PRIu64, seed, seed, nops,
+		maxfilelen, maxoplen);
+	if (remount_cmd)
+		fprintf(stderr, " -R '%s' -r %g", remount_cmd, remount_every);
+	fprintf(stderr, " FILE (with the same starting content)\n");
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -796,7 +801,7 @@ static enum op pick(void)
 {
 	unsigned total = 0, r, i;
 
-	if (remount_cmd && rnd(remount_every) == 0)
+	if (remount_cmd && rnd64() < remount_threshold)
 		return OP_REMOUNT;
 	for (;;) {
 		total = 0;
@@ -880,7 +885,18 @@ int main(int argc, char **argv)
 		case 'l': maxfilelen = parse_size(optarg, "-l"); break;
 		case 'o': maxoplen = parse_size(optarg, "-o"); break;
 		case 'R': remount_cmd = optarg; break;
-		case 'r': remount_every = parse_size(optarg, "-r"); break;
+		case 'r': {
+			char *end;
+			double v = strtod(optarg, &end);
+
+			if (*end || !(v > 0)) {
+				fprintf(stderr, "bfs-fsx: bad value for -r: '%s'\n", optarg);
+				return 2;
+			}
+			/* N >= 1: every N ops on average; 0 < P < 1: probability */
+			remount_every = v >= 1 ? v : 1 / v;
+			break;
+		}
 		case 'q': quiet = 1; break;
 		case 'X': corrupt_flag = 1; break;
 		default: usage();
@@ -889,11 +905,12 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		usage();
 	path = argv[optind];
-	if (maxoplen < 1 || maxoplen > (1ULL << 30) || maxfilelen < 1 ||
-	    remount_every < 1) {
-		fprintf(stderr, "bfs-fsx: -o must be 1..1G, -l and -r at least 1\n");
+	if (maxoplen < 1 || maxoplen > (1ULL << 30) || maxfilelen < 1) {
+		fprintf(stderr, "bfs-fsx: -o must be 1..1G, -l at least 1\n");
 		return 2;
 	}
+	remount_threshold = remount_every <= 1 ? UINT64_MAX :
+			    (uint64_t)(18446744073709551615.0 / remount_every);
 	if (!have_seed) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seed = (uint64_t)ts.tv_sec * 1000000007ULL ^ ts.tv_nsec ^
