@@ -2001,6 +2001,7 @@ static void c_lower_unlink_recreate(void)
 	before = listing(dir);
 	if (!before)
 		return;
+	note("%s", lfile2 + strlen(lower) + 1);
 	OK(unlink(lfile2));
 	TRY(expect_enoent(lfile2));
 	ERR(open(lfile2, O_RDONLY), ENOENT);
@@ -2040,6 +2041,7 @@ static void c_lower_rename_file(void)
 	if (!old)
 		return;
 	snprintf(to, sizeof(to), "%s.bfs-renamed", lfile3);
+	note("%s", lfile3 + strlen(lower) + 1);
 	OK(rename(lfile3, to));
 	TRY(expect_enoent(lfile3));
 	TRY(expect_content(to, old, n));
@@ -2159,18 +2161,42 @@ static void c_lower_rename_dir(void)
 
 static void c_lower_delete_all_rmdir(void)
 {
-	char target[PATH_MAX], parent[PATH_MAX], *base, *before, *exp;
-	int nf = 0;
-	char saved[PATH_MAX];
+	char target[PATH_MAX + 256], parent[PATH_MAX + 256], *base, *before, *exp;
+	struct strv s = { 0 };
+	struct dirent *de;
+	size_t i;
+	DIR *d;
 
-	/* another non-empty directory if there is one, else the renamed one */
-	snprintf(saved, sizeof(saved), "%s", ldir);
-	ldir[0] = 0;
-	find_lower(lower, &nf);
-	if (ldir[0] && strcmp(ldir, saved) && strncmp(ldir, saved, strlen(saved)))
-		snprintf(target, sizeof(target), "%s", ldir);
-	else
-		snprintf(target, sizeof(target), "%s", saved[0] ? saved : lower);
+	/* another non-empty directory below --lower if there is one, else
+	 * the renamed one */
+	snprintf(target, sizeof(target), "%s", ldir[0] ? ldir : lower);
+	d = opendir(lower);
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			sv_add(&s, de->d_name);
+	if (d)
+		closedir(d);
+	qsort(s.v, s.n, sizeof(*s.v), cmpstr);
+	for (i = 0; i < s.n; i++) {
+		char p[PATH_MAX + 256];
+		struct stat st;
+		DIR *sub;
+		int n = 0;
+
+		snprintf(p, sizeof(p), "%s/%s", lower, s.v[i]);
+		if (!strcmp(p, ldir) || lstat(p, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		sub = opendir(p);
+		while (sub && (de = readdir(sub)))
+			n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+		if (sub)
+			closedir(sub);
+		if (n) {
+			snprintf(target, sizeof(target), "%s", p);
+			break;
+		}
+	}
+	free(sv_join(&s, "/"));
 	snprintf(parent, sizeof(parent), "%s", target);
 	base = strrchr(parent, '/');
 	*base++ = 0;
