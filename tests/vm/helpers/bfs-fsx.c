@@ -25,7 +25,7 @@
  *   -R command  the remount command (run between close and reopen)
  *   -r N        remount on average every N operations (default 1000); a
  *               value below 1 is the probability per operation (0.001)
- *   -q          quiet: no progress lines and notes
+ *   -q          quiet: no progress lines and notes (but the EOPNOTSUPP one)
  *
  * The output ends with `bfs-fsx: N ops, seed S, ok` (exit 0).  On the
  * first mismatch or unexpected error it prints the seed, the operation
@@ -739,9 +739,8 @@ static void do_falloc(struct logent *e, enum op op)
 		if (errno == EOPNOTSUPP) {
 			no_falloc[m] = 1;
 			e->note = "EOPNOTSUPP: mode disabled";
-			if (!quiet)
-				printf("bfs-fsx: note: fallocate mode %s: EOPNOTSUPP, not used again\n",
-				       mname[m]);
+			printf("bfs-fsx: note: fallocate mode %s: EOPNOTSUPP, not used again\n",
+			       mname[m]);
 			return;
 		}
 		die_errno("fallocate mode %s 0x%" PRIx64 "+0x%" PRIx64, mname[m], off, len);
