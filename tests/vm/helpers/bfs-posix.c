@@ -1861,9 +1861,13 @@ static void c_deep_tree(void)
 /* ------------------------------------------------------- on --lower */
 
 static char lfile[PATH_MAX], lfile2[PATH_MAX], lfile3[PATH_MAX], ldir[PATH_MAX];
+static char lfound[4][PATH_MAX], lbig[PATH_MAX];
 
-/* depth-first, sorted: regular files (size 1..64 MiB first) and the first
- * non-empty subdirectory */
+/*
+ * depth-first, sorted: the first 4 regular files of 1 byte to 64 MiB, the
+ * first of them of 3 pages (12 KiB) or more, and the first non-empty
+ * subdirectory
+ */
 static void find_lower(const char *dir, int *nfiles)
 {
 	struct strv s = { 0 };
@@ -1886,11 +1890,10 @@ static void find_lower(const char *dir, int *nfiles)
 		if (lstat(p, &st))
 			continue;
 		if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= (64 << 20)) {
-			char *slot = *nfiles == 0 ? lfile : *nfiles == 1 ? lfile2 :
-				     *nfiles == 2 ? lfile3 : NULL;
-
-			if (slot)
-				snprintf(slot, PATH_MAX, "%s", p);
+			if (*nfiles < 4)
+				snprintf(lfound[*nfiles], PATH_MAX, "%s", p);
+			if (!lbig[0] && st.st_size >= 3 * 4096)
+				snprintf(lbig, PATH_MAX, "%s", p);
 			++*nfiles;
 		} else if (S_ISDIR(st.st_mode)) {
 			if (!ldir[0]) {
@@ -1908,6 +1911,37 @@ static void find_lower(const char *dir, int *nfiles)
 		}
 	}
 	free(sv_join(&s, "/"));
+}
+
+static void pcopy(char *dst, const char *src)	/* dst has PATH_MAX bytes */
+{
+	size_t n = strlen(src);
+
+	if (n >= PATH_MAX)
+		n = PATH_MAX - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+/* lfile: the first file of 3 pages or more, else the first file; lfile2
+ * and lfile3 the next others */
+static void pick_files(const char *dir)
+{
+	int nf = 0, i, k = 0;
+
+	memset(lfound, 0, sizeof(lfound));
+	lbig[0] = lfile[0] = lfile2[0] = lfile3[0] = 0;
+	find_lower(dir, &nf);
+	pcopy(lfile, lbig[0] ? lbig : lfound[0]);
+	for (i = 0; i < 4; i++) {
+		if (!lfound[i][0] || !strcmp(lfound[i], lfile))
+			continue;
+		if (k == 0)
+			pcopy(lfile2, lfound[i]);
+		else if (k == 1)
+			pcopy(lfile3, lfound[i]);
+		k++;
+	}
 }
 
 static int need_file(const char *f)
@@ -1964,6 +1998,101 @@ static void c_lower_append(void)
 	EQ("O_APPEND write of 100 bytes", 100, write(fd, old + n, 100));
 	close(fd);
 	TRY(expect_content(lfile, old, n + 100));
+	free(old);
+}
+
+static void c_lower_mmap_write(void)
+{
+	unsigned char *old, *p;
+	size_t n, at, start, len;
+	int fd;
+
+	if (need_file(lfile))
+		return;
+	old = slurp(lfile, &n);
+	if (!old)
+		return;
+	/* one byte on each side of a page boundary in the middle, if any */
+	at = n / 2;
+	start = at & ~(size_t)(pagesize - 1);
+	len = 2 * (size_t)pagesize;
+	if (len > n - start)
+		len = n - start;
+	OK(fd = open(lfile, O_RDWR));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, start);
+	if (p == MAP_FAILED)
+		FAIL("mmap(MAP_SHARED, PROT_WRITE) of %s at %zu: %s", lfile, start, ename(errno));
+	TRY(same_bytes("the mapping before writing", old + start, len, p, len));
+	p[at - start] ^= 0x55;
+	old[at] ^= 0x55;
+	if (at + 1 < start + len && at + 1 < n) {
+		p[at + 1 - start] ^= 0xaa;
+		old[at + 1] ^= 0xaa;
+	}
+	OK(msync(p, len, MS_SYNC));
+	OK(munmap(p, len));
+	close(fd);
+	TRY(expect_content(lfile, old, n));
+	free(old);
+}
+
+static void c_lower_punch_hole(void)
+{
+	unsigned char *old;
+	size_t n, off, len;
+	int fd;
+
+	if (need_file(lfile))
+		return;
+	old = slurp(lfile, &n);
+	if (!old)
+		return;
+	OK(fd = open(lfile, O_RDWR));
+	/* mode 0 and KEEP_SIZE inside the file change no byte */
+	OK(fallocate(fd, 0, 0, n));
+	OK(fallocate(fd, FALLOC_FL_KEEP_SIZE, n / 3, n));
+	TRY(expect_content(lfile, old, n));
+	off = n / 4;
+	len = n / 2 > 1 ? n / 2 - 1 : 1;
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len)) {
+		close(fd);
+		if (errno == EOPNOTSUPP) {
+			note("skip: FALLOC_FL_PUNCH_HOLE gives EOPNOTSUPP");
+			return;
+		}
+		FAIL("fallocate(PUNCH_HOLE|KEEP_SIZE, %zu, %zu): %s", off, len, ename(errno));
+	}
+	close(fd);
+	memset(old + off, 0, off + len > n ? n - off : len);
+	TRY(expect_content(lfile, old, n));
+	free(old);
+}
+
+static void c_lower_metadata(void)
+{
+	struct timespec ts[2] = { { 1300000000, 100000000 }, { 1400000000, 200000000 } };
+	unsigned char *old;
+	struct stat st;
+	size_t n;
+
+	if (need_file(lfile))
+		return;
+	old = slurp(lfile, &n);
+	if (!old)
+		return;
+	OK(chmod(lfile, 0604));
+	OK(utimensat(AT_FDCWD, lfile, ts, 0));
+	if (geteuid() == 0)
+		OK(chown(lfile, 4321, 8765));
+	OK(stat(lfile, &st));
+	EQO("mode after chmod 0604", S_IFREG | 0604, st.st_mode);
+	TRY(expect_ts("atime after utimensat", &st.st_atim, 1300000000, 100000000));
+	TRY(expect_ts("mtime after utimensat", &st.st_mtim, 1400000000, 200000000));
+	if (geteuid() == 0) {
+		EQ("st_uid after chown", 4321, st.st_uid);
+		EQ("st_gid after chown", 8765, st.st_gid);
+	}
+	TRY(expect_content(lfile, old, n));
 	free(old);
 }
 
@@ -2114,7 +2243,7 @@ static void c_lower_rmdir_nonempty(void)
 static void c_lower_rename_dir(void)
 {
 	char to[PATH_MAX + 16], *before, *after;
-	int is_root = !ldir[0], nf = 0;
+	int is_root = !ldir[0];
 	char *dir = is_root ? lower : ldir;
 
 	before = tree(dir);
@@ -2132,13 +2261,12 @@ static void c_lower_rename_dir(void)
 	strcpy(dir, to);	/* the cases below use the new name */
 	note("%s", to);
 	/* write into a file inside the renamed directory */
-	lfile[0] = lfile2[0] = lfile3[0] = 0;
 	{
 		char saved[PATH_MAX];
 
 		snprintf(saved, sizeof(saved), "%s", ldir);
 		ldir[0] = 0;
-		find_lower(to, &nf);
+		pick_files(to);
 		snprintf(ldir, sizeof(ldir), "%s", saved);
 	}
 	if (lfile[0]) {
@@ -2244,7 +2372,8 @@ static const struct {
 	C(readdir), C(link), C(o_direct), C(xattr), C(statfs),
 	C(recreate_deleted_name), C(delete_recreate_dir), C(deep_tree),
 }, lower_cases[] = {
-	C(lower_overwrite_byte), C(lower_append), C(lower_truncate),
+	C(lower_overwrite_byte), C(lower_append), C(lower_mmap_write),
+	C(lower_punch_hole), C(lower_truncate), C(lower_metadata),
 	C(lower_unlink_recreate), C(lower_rename_file), C(lower_readdir_merge),
 	C(lower_rmdir_nonempty), C(lower_rename_dir), C(lower_delete_all_rmdir),
 #undef C
@@ -2324,9 +2453,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(cases[i].name, cases[i].fn);
 	if (lower[0]) {
-		int nf = 0;
-
-		find_lower(lower, &nf);
+		pick_files(lower);
 		if (!lfile2[0])
 			snprintf(lfile2, sizeof(lfile2), "%s", lfile);
 		for (i = 0; i < sizeof(lower_cases) / sizeof(lower_cases[0]); i++)
