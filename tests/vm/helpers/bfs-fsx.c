@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bfs-fsx [-N ops] [-S seed] [-l maxfilelen] [-o maxoplen] [-R 'command']
- *         [-r N] [-q] FILE
+ *         [-r N] [-q] [-I REF] [-H OFFSET]... FILE
  *
  * A randomized file operation tester in the spirit of fsx: a long random
  * sequence of pread, pwrite (holes included), O_APPEND write, mmap read,
@@ -26,6 +26,12 @@
  *   -r N        remount on average every N operations (default 1000); a
  *               value below 1 is the probability per operation (0.001)
  *   -q          quiet: no progress lines and notes (but the EOPNOTSUPP one)
+ *   -I REF      FILE's starting content is REF's (same size; checked by
+ *               the verifies): read from REF on demand instead of being
+ *               kept in memory, for big manifest files
+ *   -H OFFSET   a hot spot (up to 8): 1/8 of the offsets fall within
+ *               maxoplen + 2 pages of it and some truncates land at +-2 of
+ *               it, e.g. a chunk boundary
  *
  * The output ends with `bfs-fsx: N ops, seed S, ok` (exit 0).  On the
  * first mismatch or unexpected error it prints the seed, the operation
@@ -84,7 +90,7 @@ struct logent {
 static struct logent oplog[NLOG];
 static uint64_t nlogged;
 
-static const char *path, *remount_cmd;
+static const char *path, *remount_cmd, *ref_path;
 static uint64_t seed, nops = 10000, maxfilelen = 1 << 20, maxoplen = 65536;
 static double remount_every = 1000;	/* mean operations between remounts */
 static uint64_t remount_threshold, opnum;	/* rnd64() below it: remount */
@@ -94,6 +100,9 @@ static int fd = -1, afd = -1;
 static int no_falloc[3];	/* OP_FALLOC, OP_FALLOC_KEEP, OP_PUNCH disabled */
 
 /* shadow: size and sparse pages; a missing page reads as zeros */
+static uint64_t hot[8];	/* -H: offsets that attract operations */
+static int nhot;
+
 static uint64_t size;
 static unsigned char ***top;
 static uint64_t ntop;
@@ -152,6 +161,10 @@ static void reproduce_hint(void)
 		maxfilelen, maxoplen);
 	if (remount_cmd)
 		fprintf(stderr, " -R '%s' -r %g", remount_cmd, remount_every);
+	for (int i = 0; i < nhot; i++)
+		fprintf(stderr, " -H %" PRIu64, hot[i]);
+	if (ref_path)
+		fprintf(stderr, " -I %s", ref_path);
 	fprintf(stderr, " FILE (with the same starting content)\n");
 }
 
@@ -188,7 +201,17 @@ static void note(const char *fmt, ...)
 
 /* ---------------------------------------------------------- shadow */
 
-static unsigned char *sh_page(uint64_t pg, int alloc)
+/*
+ * A shadow page is NULL (zeros, or with -I below ref_pages: the reference
+ * file's bytes), ZP (zeros, where the reference would otherwise show
+ * through), or a page of its own.
+ */
+static const unsigned char zero_page[SHP];
+#define ZP ((unsigned char *)zero_page)
+static int ref_fd = -1;
+static uint64_t ref_size, ref_pages;
+
+static unsigned char **sh_slot(uint64_t pg, int alloc)
 {
 	uint64_t t = pg / LEAF;
 
@@ -201,36 +224,76 @@ static unsigned char *sh_page(uint64_t pg, int alloc)
 		if (!top[t])
 			die("out of memory");
 	}
-	if (!top[t][pg % LEAF] && alloc) {
-		top[t][pg % LEAF] = calloc(1, SHP);
-		if (!top[t][pg % LEAF])
-			die("out of memory (shadow)");
-	}
-	return top[t][pg % LEAF];
+	return &top[t][pg % LEAF];
 }
 
-static void sh_free_page(uint64_t pg)
+static void ref_read(uint64_t pg, unsigned char *out)
 {
-	uint64_t t = pg / LEAF;
+	uint64_t off = pg * SHP, n = ref_size - off < SHP ? ref_size - off : SHP, done = 0;
 
-	if (t < ntop && top[t] && top[t][pg % LEAF]) {
-		free(top[t][pg % LEAF]);
-		top[t][pg % LEAF] = NULL;
+	while (done < n) {
+		ssize_t r = pread(ref_fd, out + done, n - done, off + done);
+
+		if (r <= 0)
+			die("-I: reading the reference file at 0x%" PRIx64 ": %s",
+			    off + done, r ? strerror(errno) : "end of file");
+		done += r;
 	}
+	memset(out + n, 0, SHP - n);
+}
+
+/* the page's bytes, read-only (tmp: room for a reference page) */
+static const unsigned char *sh_get(uint64_t pg, unsigned char *tmp)
+{
+	unsigned char **s = sh_slot(pg, 0);
+
+	if (s && *s)
+		return *s;
+	if (pg < ref_pages) {
+		ref_read(pg, tmp);
+		return tmp;
+	}
+	return zero_page;
+}
+
+/* the page, writable */
+static unsigned char *sh_page(uint64_t pg)
+{
+	unsigned char **s = sh_slot(pg, 1);
+
+	if (!*s || *s == ZP) {
+		unsigned char *p = calloc(1, SHP);
+
+		if (!p)
+			die("out of memory (shadow)");
+		if (!*s && pg < ref_pages)
+			ref_read(pg, p);
+		*s = p;
+	}
+	return *s;
+}
+
+static void sh_zero_page(uint64_t pg)
+{
+	unsigned char **s = sh_slot(pg, pg < ref_pages);
+
+	if (!s)
+		return;
+	if (*s && *s != ZP)
+		free(*s);
+	*s = pg < ref_pages ? ZP : NULL;
 }
 
 static void sh_read(uint64_t off, uint64_t len, unsigned char *out)
 {
+	unsigned char tmp[SHP];
+
 	while (len) {
 		uint64_t in = off % SHP, n = SHP - in;
-		unsigned char *p = sh_page(off / SHP, 0);
 
 		if (n > len)
 			n = len;
-		if (p)
-			memcpy(out, p + in, n);
-		else
-			memset(out, 0, n);
+		memcpy(out, sh_get(off / SHP, tmp) + in, n);
 		off += n;
 		out += n;
 		len -= n;
@@ -244,7 +307,7 @@ static void sh_write(uint64_t off, uint64_t len, const unsigned char *in)
 
 		if (n > len)
 			n = len;
-		memcpy(sh_page(off / SHP, 1) + o, in, n);
+		memcpy(sh_page(off / SHP) + o, in, n);
 		off += n;
 		in += n;
 		len -= n;
@@ -253,17 +316,17 @@ static void sh_write(uint64_t off, uint64_t len, const unsigned char *in)
 
 static void sh_zero(uint64_t off, uint64_t len)
 {
+	unsigned char tmp[SHP];
+
 	while (len) {
 		uint64_t o = off % SHP, n = SHP - o;
-		unsigned char *p;
 
 		if (n > len)
 			n = len;
-		if (n == SHP) {
-			sh_free_page(off / SHP);
-		} else if ((p = sh_page(off / SHP, 0))) {
-			memset(p + o, 0, n);
-		}
+		if (n == SHP)
+			sh_zero_page(off / SHP);
+		else if (sh_get(off / SHP, tmp) != zero_page)
+			memset(sh_page(off / SHP) + o, 0, n);
 		off += n;
 		len -= n;
 	}
@@ -283,23 +346,19 @@ static void sh_resize(uint64_t nsize)
 /* first index in buf[0..len) that differs from the shadow at off, or -1 */
 static int64_t sh_cmp(uint64_t off, uint64_t len, const unsigned char *b)
 {
+	unsigned char tmp[SHP];
 	uint64_t done = 0;
 
 	while (done < len) {
 		uint64_t o = (off + done) % SHP, n = SHP - o, i;
-		unsigned char *p = sh_page((off + done) / SHP, 0);
+		const unsigned char *p = sh_get((off + done) / SHP, tmp);
 
 		if (n > len - done)
 			n = len - done;
-		if (p ? memcmp(p + o, b + done, n) : 0) {
+		if (memcmp(p + o, b + done, n)) {
 			for (i = 0; p[o + i] == b[done + i]; i++)
 				;
 			return done + i;
-		}
-		if (!p) {
-			for (i = 0; i < n; i++)
-				if (b[done + i])
-					return done + i;
 		}
 		done += n;
 	}
@@ -381,8 +440,15 @@ static uint64_t rnd_off(uint64_t limit)
 	if (limit == 0)
 		return 0;
 	switch (rnd(8)) {
-	case 0: case 1: case 2:
+	case 0: case 1:
 		return rnd(limit);
+	case 2:
+		if (!nhot)
+			return rnd(limit);
+		/* within two pages and maxoplen of a hot offset */
+		o = hot[rnd(nhot)] + rnd(2 * ps + maxoplen);
+		o = o > ps + maxoplen ? o - ps - maxoplen : 0;
+		break;
 	case 3: case 4:
 		o = rnd(limit / ps + 1) * ps + rnd(3);
 		o = o ? o - 1 : 0;
@@ -523,7 +589,7 @@ static void verify_all(const char *how)
 			for (i = 0; top[t] && i < LEAF; i++) {
 				uint64_t o = (t * LEAF + i) * SHP;
 
-				if (top[t][i] && o < size)
+				if (top[t][i] && top[t][i] != ZP && o < size)
 					verify_range(o, size - o < SHP ? size - o : SHP, how);
 			}
 		for (i = 0; i < 64; i++) {
@@ -692,7 +758,10 @@ static void do_truncate(struct logent *e)
 	uint64_t ns;
 
 	/* half the time near the current size, crossing it either way */
-	if (rnd(2)) {
+	if (nhot && rnd(4) == 0) {
+		ns = hot[rnd(nhot)] + rnd(5);
+		ns = ns > 2 ? ns - 2 : 0;
+	} else if (rnd(2)) {
 		ns = rnd_off(maxfilelen + 1);
 	} else {
 		ns = size + rnd(2 * maxoplen + 1);
@@ -841,7 +910,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bfs-fsx [-N ops] [-S seed] [-l maxfilelen] [-o maxoplen]\n"
-		"               [-R 'remount command'] [-r every_N_ops] [-q] FILE\n");
+		"               [-R 'remount command'] [-r every_N_ops] [-q]\n"
+		"               [-I reference_file] [-H hot_offset]... FILE\n");
 	exit(2);
 }
 
@@ -877,7 +947,7 @@ int main(int argc, char **argv)
 	struct stat st;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "N:S:l:o:R:r:qX")) != -1) {
+	while ((c = getopt(argc, argv, "N:S:l:o:R:r:qXI:H:")) != -1) {
 		switch (c) {
 		case 'N': nops = parse_size(optarg, "-N"); break;
 		case 'S': seed = parse_size(optarg, "-S"); have_seed = 1; break;
@@ -898,6 +968,14 @@ int main(int argc, char **argv)
 		}
 		case 'q': quiet = 1; break;
 		case 'X': corrupt_flag = 1; break;
+		case 'I': ref_path = optarg; break;
+		case 'H':
+			if (nhot == 8) {
+				fprintf(stderr, "bfs-fsx: at most 8 -H offsets\n");
+				return 2;
+			}
+			hot[nhot++] = parse_size(optarg, "-H");
+			break;
 		default: usage();
 		}
 	}
@@ -929,6 +1007,26 @@ int main(int argc, char **argv)
 		maxfilelen = st.st_size;
 		note("maxfilelen raised to the file's size, %" PRIu64, maxfilelen);
 	}
+	if (ref_path) {
+		struct stat rs;
+
+		if (created) {
+			fprintf(stderr, "bfs-fsx: -I: %s does not exist\n", path);
+			return 2;
+		}
+		ref_fd = open(ref_path, O_RDONLY);
+		if (ref_fd < 0 || fstat(ref_fd, &rs)) {
+			fprintf(stderr, "bfs-fsx: -I %s: %s\n", ref_path, strerror(errno));
+			return 2;
+		}
+		if (rs.st_size != st.st_size) {
+			fprintf(stderr, "bfs-fsx: -I %s: %lld bytes, but %s has %lld\n", ref_path,
+				(long long)rs.st_size, path, (long long)st.st_size);
+			return 2;
+		}
+		ref_size = rs.st_size;
+		ref_pages = (ref_size + SHP - 1) / SHP;
+	}
 	ntop = maxfilelen / (SHP * LEAF) + 2;
 	top = calloc(ntop, sizeof(*top));
 	if (!top) {
@@ -940,7 +1038,11 @@ int main(int argc, char **argv)
 	       remount_cmd ? ", remount '" : "", remount_cmd ? remount_cmd : "",
 	       remount_cmd ? "'" : "");
 	open_file(created);
-	if (!created) {
+	if (ref_path) {
+		size = ref_size;
+		note("initial content: %" PRIu64 " bytes, as in %s (read on demand)",
+		     size, ref_path);
+	} else if (!created) {
 		load_initial();
 		note("initial content: %" PRIu64 " bytes", size);
 	}
