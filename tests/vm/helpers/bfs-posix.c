@@ -2120,9 +2120,14 @@ static void c_lower_truncate(void)
 static void c_lower_unlink_recreate(void)
 {
 	char dir[PATH_MAX], *base, *before, *exp;
-	int fd;
+	unsigned char *old, *got;
+	size_t n, gn;
+	int fd, ofd;
 
 	if (need_file(lfile2))
+		return;
+	old = slurp(lfile2, &n);
+	if (!old)
 		return;
 	snprintf(dir, sizeof(dir), "%s", lfile2);
 	base = strrchr(dir, '/');
@@ -2131,8 +2136,15 @@ static void c_lower_unlink_recreate(void)
 	if (!before)
 		return;
 	note("%s", lfile2 + strlen(lower) + 1);
+	OK(ofd = open(lfile2, O_RDONLY));
 	OK(unlink(lfile2));
 	TRY(expect_enoent(lfile2));
+	/* still readable through the descriptor opened before */
+	got = slurp_fd(ofd, &gn, "the unlinked file's fd");
+	if (!got)
+		return;
+	TRY(same_bytes("read through the fd opened before unlink", old, n, got, gn));
+	free(got);
 	ERR(open(lfile2, O_RDONLY), ENOENT);
 	{
 		/* the listing without it */
@@ -2154,6 +2166,13 @@ static void c_lower_unlink_recreate(void)
 	TRY(put(lfile2, "recreated"));
 	TRY(expect_str(lfile2, "recreated"));
 	TRY(expect_listing(dir, before));
+	got = slurp_fd(ofd, &gn, "the unlinked file's fd");
+	if (!got)
+		return;
+	TRY(same_bytes("the old fd after the name was recreated", old, n, got, gn));
+	close(ofd);
+	free(got);
+	free(old);
 	free(before);
 }
 
