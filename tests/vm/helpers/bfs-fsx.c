@@ -14,9 +14,9 @@
  *
  * The shadow starts as FILE's content, so the file may come from a
  * manifest; a missing FILE is created empty.  The shadow is sparse (4 KiB
- * pages allocated when written), so -l may be GiBs; a file above 256 MiB
- * is verified in full only where the shadow holds data, plus 64 random
- * ranges and its last 64 KiB.
+ * pages allocated when written), so -l may be GiBs.  A full verify of a
+ * file above 64 MiB (1 GiB after a remount and at the end) reads only the
+ * pages written during the run, 64 random ranges and the last 64 KiB.
  *
  *   -N ops      operations (default 10000)
  *   -S seed     PRNG seed (default: from the time and pid); printed first
@@ -57,7 +57,9 @@
 
 #define SHP 4096ULL			/* shadow page */
 #define LEAF 512ULL			/* shadow pages per leaf (2 MiB) */
-#define FULL_VERIFY_MAX (256ULL << 20)	/* above: sampled full verify */
+/* above these sizes a full verify is sampled */
+#define VERIFY_OP_MAX (64ULL << 20)	/* the verify operation */
+#define VERIFY_REMOUNT_MAX (1ULL << 30)	/* after a remount, at the end */
 #define NLOG 30
 
 enum op {
@@ -575,12 +577,12 @@ static void verify_range(uint64_t off, uint64_t len, const char *how)
 	}
 }
 
-static void verify_all(const char *how)
+static void verify_all(const char *how, uint64_t full_max)
 {
 	uint64_t t, i;
 
 	check_size(how);
-	if (size <= FULL_VERIFY_MAX) {
+	if (size <= full_max) {
 		verify_range(0, size, how);
 	} else {
 		/* sampled: every shadow page holding data, 64 random ranges
@@ -841,7 +843,7 @@ static void do_remount(struct logent *e)
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	open_file(0);
 	e->note = "full verify";
-	verify_all("verify after remount");
+	verify_all("verify after remount", VERIFY_REMOUNT_MAX);
 }
 
 /* -X: change one byte of the file through another descriptor */
@@ -1082,7 +1084,7 @@ int main(int argc, char **argv)
 			open_file(0);
 			check_size("reopen");
 			break;
-		case OP_VERIFY: verify_all("full verify"); break;
+		case OP_VERIFY: verify_all("full verify", VERIFY_OP_MAX); break;
 		case OP_REMOUNT: do_remount(e); break;
 		default: break;
 		}
@@ -1102,7 +1104,7 @@ int main(int argc, char **argv)
 			printf("bfs-fsx: %" PRIu64 " ops, size 0x%" PRIx64 "\n", opnum, size);
 	}
 	opnum = nops;
-	verify_all("final verify");
+	verify_all("final verify", VERIFY_REMOUNT_MAX);
 	close_file();
 	if (!quiet) {
 		printf("bfs-fsx: ops:");
