@@ -2469,6 +2469,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bfs-posix: --lower %s: %s\n", lower_arg, strerror(errno));
 		return 2;
 	}
+	if (lower[0] && !strncmp(workdir, lower, strlen(lower)) &&
+	    workdir[strlen(lower)] == '/') {
+		fprintf(stderr, "bfs-posix: %s is inside --lower %s (its cases rename and delete there)\n",
+			workdir, lower);
+		return 2;
+	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(cases[i].name, cases[i].fn);
 	if (lower[0]) {
