@@ -81,6 +81,7 @@ int bundlefs_rangemap_add(struct bundlefs_rangemap *m, u64 start, u64 end)
 	m->nr -= j - i - 1;
 	return 0;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_rangemap_add);
 
 void bundlefs_rangemap_trim(struct bundlefs_rangemap *m, u64 end)
 {
@@ -93,6 +94,7 @@ void bundlefs_rangemap_trim(struct bundlefs_rangemap *m, u64 end)
 	}
 	m->nr = i;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_rangemap_trim);
 
 bool bundlefs_rangemap_contains(const struct bundlefs_rangemap *m, u64 index)
 {
@@ -101,6 +103,7 @@ bool bundlefs_rangemap_contains(const struct bundlefs_rangemap *m, u64 index)
 
 	return i < m->nr && m->r[i].start <= index;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_rangemap_contains);
 
 int bundlefs_rangemap_set(struct bundlefs_rangemap *m,
 			  const struct bundlefs_range *r, u32 nr)
@@ -114,6 +117,7 @@ int bundlefs_rangemap_set(struct bundlefs_rangemap *m,
 	m->nr = nr;
 	return 0;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_rangemap_set);
 
 void bundlefs_rangemap_free(struct bundlefs_rangemap *m)
 {
@@ -122,6 +126,7 @@ void bundlefs_rangemap_free(struct bundlefs_rangemap *m)
 	m->nr = 0;
 	m->cap = 0;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_rangemap_free);
 
 u64 bundlefs_rangemap_count(const struct bundlefs_rangemap *m)
 {
@@ -132,3 +137,4 @@ u64 bundlefs_rangemap_count(const struct bundlefs_rangemap *m)
 		n += m->r[i].end - m->r[i].start;
 	return n;
 }
+BUNDLEFS_EXPORT_FOR_KUNIT(bundlefs_rangemap_count);
