@@ -46,6 +46,7 @@ struct bundlefs_upper {
 	struct mutex journal_lock;	/* jbuf, journal and journal_pos */
 	struct bundlefs_jbuf jbuf;	/* entries not yet in the file */
 	bool must_compact;		/* an entry was lost: rewrite it all */
+	bool claimed;			/* on the busy list: ours to release */
 	spinlock_t pin_lock;
 	struct list_head pinned;	/* inodes that differ from the image */
 	atomic64_t next_ino;		/* for inodes created in the mount */

@@ -216,7 +216,8 @@ static int bundlefs_jbuf_grow(struct bundlefs_jbuf *b, u32 more)
 
 	if (more <= b->cap - b->len)
 		return 0;
-	if (more > BUNDLEFS_JENTRY_MAX * 2 - b->len)
+	/* what cannot reach the file (a full disk) is bounded too */
+	if (b->len > BUNDLEFS_JBUF_MAX || more > BUNDLEFS_JBUF_MAX - b->len)
 		return -ENOMEM;
 	cap = b->cap ? b->cap : 4096;
 	while (cap - b->len < more)

@@ -21,6 +21,8 @@
 #define BUNDLEFS_JOURNAL_VERSION	1
 /* A body larger than this is damage, not data: 16 MiB (a 1M-range map). */
 #define BUNDLEFS_JENTRY_MAX		(16U << 20)
+/* A buffer of entries not yet written never grows past this. */
+#define BUNDLEFS_JBUF_MAX		(64U << 20)
 
 struct bundlefs_jentry {
 	__le32 magic;		/* BUNDLEFS_JOURNAL_MAGIC */

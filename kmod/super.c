@@ -276,9 +276,11 @@ static int bundlefs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	if (ctx->upper) {
 		err = bundlefs_upper_open(sb, ctx->upper);
-		if (err)
-			return invalfc(fc, "upper=%s refused (error %d; see the kernel log)",
-				       ctx->upper, err);
+		if (err) {
+			errorfc(fc, "upper=%s refused (error %d; see the kernel log)",
+				ctx->upper, err);
+			return err;
+		}
 		/* dirty data is bounded by this filesystem's own writeback */
 		err = super_setup_bdi(sb);
 		if (err)

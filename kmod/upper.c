@@ -178,10 +178,9 @@ int bundlefs_upper_open(struct super_block *sb, const char *name)
 	err = bundlefs_busy_claim(dir);
 	if (err) {
 		pr_warn("upper=%s: in use by another bundlefs mount\n", name);
-		path_put(&up->dir);
-		up->dir.dentry = NULL;
 		return err;
 	}
+	up->claimed = true;
 	old = override_creds(sbi->cred);
 	err = bundlefs_upper_probe(up, name);
 	revert_creds(old);
@@ -194,14 +193,16 @@ void bundlefs_upper_free(struct super_block *sb)
 
 	if (!up)
 		return;
-	if (up->journal)
+	if (up->journal) {
+		/* what eviction appended after the last rewrite */
+		bundlefs_jsync(sb, true);
 		fput(up->journal);
+	}
 	kvfree(up->replay_buf);
 	bundlefs_jbuf_free(&up->jbuf);
-	if (up->dir.dentry) {
+	if (up->claimed)
 		bundlefs_busy_release(d_inode(up->dir.dentry));
-		path_put(&up->dir);
-	}
+	path_put(&up->dir);
 	mutex_destroy(&up->journal_lock);
 	kfree(up);
 	BUNDLEFS_SB(sb)->upper = NULL;

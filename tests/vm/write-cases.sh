@@ -368,6 +368,109 @@ t_w_fsx_chunks() {
 	wdone
 }
 
+# What a crash leaves: a copy of the upper directory (tmpfs is the
+# "disk") taken after syncfs holds the whole tree; one taken after an fsync
+# holds that file's data, size and mode.  Unlike an unmount, nothing
+# rewrote the journal: this replays its entries as they were appended.
+upper_copy() {	# upper_copy N: mount a copy of $U at /tmp/w-cc-N, sets W
+	rm -rf /tmp/u-cc-$1
+	mkdir -p /tmp/u-cc-$1 /tmp/w-cc-$1
+	cp -a "$U/." /tmp/u-cc-$1/ || fail "copying the upper directory"
+	W0=$W
+	W=/tmp/w-cc-$1
+	bundlefs mount "$WM" "$W" --cache "$CAS" --upper /tmp/u-cc-$1 ||
+		fail "mounting copy $1: exit $?"
+}
+
+t_w_crash_copy() {
+	wmount cc "$TINY/manifest.json"
+	echo one >"$W/one" && mkdir "$W/dir" && mv "$W/d" "$W/dir/d" &&
+		echo rewritten >"$W/a.txt" && chmod 700 "$W/dir" &&
+		ln -s dir/d/c.txt "$W/to-c" && rm "$W/b.txt" && mkdir -p "$W/x/y" &&
+		mv "$W/x/y" "$W/y" && rmdir "$W/x" || fail "changes before the sync"
+	printf 'p%.0s' $(seq 9000) >"$W/dir/d/c.txt" || fail "rewrite c.txt"
+	sync
+	snapshot /tmp/cc-expect
+	upper_copy 1
+	snapshot /tmp/cc-got
+	diff /tmp/cc-expect /tmp/cc-got >/tmp/cc.diff ||
+		{ head -n 20 /tmp/cc.diff; fail "the copy taken after sync differs ($(grep -c '^[<>]' /tmp/cc.diff) lines)"; }
+	umount "$W"
+	W=$W0
+	# after sync: one file changed and fsynced, its mode too
+	chmod 640 "$W/a.txt"
+	head -c 12345 /dev/urandom >/tmp/cc-data
+	dd if=/tmp/cc-data of="$W/a.txt" bs=4096 conv=fsync 2>/dev/null || fail "dd conv=fsync"
+	upper_copy 2
+	cmp "$W/a.txt" /tmp/cc-data || fail "a.txt in the copy taken after its fsync"
+	expect_eq "mode of a.txt in the copy" 640 "$(stat -c %a "$W/a.txt")"
+	expect_eq "dir/d/c.txt in the copy" 9000 "$(stat -c %s "$W/dir/d/c.txt")"
+	umount "$W"
+	W=$W0
+	wdone
+}
+
+# bfs-posix: the POSIX edge cases, with bundlefs' choices for links,
+# O_DIRECT and xattrs, and --lower on a manifest directory.
+t_w_posix() {
+	wmount px "$RICH/manifest.json"
+	bfs-posix --links eperm --odirect einval --xattr eopnotsupp \
+		--lower "$W/a" "$W/posix-work" >/tmp/posix.out 2>&1
+	rc=$?
+	grep '^not ok' /tmp/posix.out | head -n 10
+	tail -n 1 /tmp/posix.out
+	[ $rc = 0 ] || fail "bfs-posix: $(grep -c '^not ok' /tmp/posix.out) cases failed"
+	HASHED="posix-work sizes" same_after_remount
+	wdone
+}
+
+# bfs-fsx: random writes, mmap writes, truncates, hole punches and
+# fallocates against a shadow copy, with unmount and mount in between.
+fsx_run() {	# fsx_run NAME FILE OPS [BFS-FSX OPTIONS...]
+	name=$1 file=$2 ops=$3
+	shift 3
+	cat >/tmp/remount-$name <<REMOUNT
+umount "$W" && bundlefs mount "$WM" "$W" --cache "$CAS" --upper "$U"
+REMOUNT
+	bfs-fsx -q -N "$ops" -r 2500 -R "sh /tmp/remount-$name" "$@" "$W/$file" \
+		>/tmp/fsx.out 2>&1 || { tail -n 40 /tmp/fsx.out; fail "bfs-fsx on $file: $(grep -m1 -i 'seed' /tmp/fsx.out)"; }
+	tail -n 1 /tmp/fsx.out
+}
+
+# 100 000 operations in all, in cases of 25 000: one seed fixed, one new
+# each run (bfs-fsx prints it; -S SEED replays it).
+t_w_fsx_manifest() {
+	wmount fm "$RICH/manifest.json"
+	fsx_run fm sizes/s65537.bin 25000 -S 1
+	wdone
+}
+
+t_w_fsx_manifest_seeded() {
+	wmount fs "$RICH/manifest.json"
+	fsx_run fs sizes/s1048577.bin 25000
+	wdone
+}
+
+t_w_fsx_new() {
+	wmount fn "$TINY/manifest.json"
+	fsx_run fn new-file 25000 -S 2
+	wdone
+}
+
+t_w_fsx_new_seeded() {
+	wmount fz "$TINY/manifest.json"
+	fsx_run fz new-file 25000
+	wdone
+}
+
+# Across the 256 MiB chunk boundary of a two-chunk manifest file.
+t_w_fsx_chunks() {
+	wmount fc "$RICH/manifest.json"
+	fsx_run fc big/huge.bin 5000 -I "$RICH/src/big/huge.bin" -H $C \
+		-l $((C + (1 << 20)))
+	wdone
+}
+
 # What a crash right after an fsync leaves: a copy of the upper directory
 # taken then (tmpfs is the "disk") mounts to the tree as it was at the
 # fsync.  Unlike an unmount, nothing rewrote the journal: this replays the
