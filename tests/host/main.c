@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	test_encode();
 	test_image();
 	test_cli();
+	test_xxh3();
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return tests_failed ? 1 : 0;
 }

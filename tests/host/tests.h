@@ -30,5 +30,6 @@ void test_manifest(void);
 void test_encode(void);
 void test_image(void);
 void test_cli(void);
+void test_xxh3(void);
 
 #endif
