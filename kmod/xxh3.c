@@ -292,16 +292,19 @@ static struct xxh3_u128 hash_short(const u8 *in, size_t len)
 	return len_129to240(in, len);
 }
 
-static void accumulate_512(u64 acc[8], const u8 *in, const u8 *sec)
+/* Each lane takes its neighbour's input and its own keyed product. */
+static inline void accumulate_512(u64 acc[8], const u8 *in, const u8 *sec)
 {
 	int i;
 
-	for (i = 0; i < 8; i++) {
-		u64 v = read64(in + 8 * i);
-		u64 k = v ^ read64(sec + 8 * i);
+	for (i = 0; i < 8; i += 2) {
+		u64 v0 = read64(in + 8 * i);
+		u64 v1 = read64(in + 8 * i + 8);
+		u64 k0 = v0 ^ read64(sec + 8 * i);
+		u64 k1 = v1 ^ read64(sec + 8 * i + 8);
 
-		acc[i ^ 1] += v;
-		acc[i] += (u64)(u32)k * (k >> 32);
+		acc[i] += v1 + (u64)(u32)k0 * (k0 >> 32);
+		acc[i + 1] += v0 + (u64)(u32)k1 * (k1 >> 32);
 	}
 }
 
