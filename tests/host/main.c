@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	test_cli();
 	test_rangemap();
 	test_journal();
+	test_xxh3();
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return tests_failed ? 1 : 0;
 }

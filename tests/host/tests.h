@@ -32,5 +32,6 @@ void test_image(void);
 void test_cli(void);
 void test_rangemap(void);
 void test_journal(void);
+void test_xxh3(void);
 
 #endif
