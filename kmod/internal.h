@@ -12,6 +12,7 @@
 #include <linux/path.h>
 #include <linux/cred.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/rcupdate.h>
 #include <linux/time64.h>
 #include <linux/list.h>
@@ -77,6 +78,8 @@ struct bundlefs_sb_info {
 	struct bundlefs_upper *upper;	/* NULL: a read-only mount */
 	struct timespec64 mount_time;	/* root's times until an image loads */
 	struct mutex load_lock;		/* serializes publishing the image */
+	/* namespace changes hold it shared, the changes report exclusive */
+	struct rw_semaphore ns_lock;
 	/*
 	 * NULL until BUNDLEFS_IOC_LOAD publishes it with smp_store_release();
 	 * read it with bundlefs_loaded() and it never changes afterwards.
@@ -213,6 +216,10 @@ void bundlefs_readahead(struct readahead_control *rac);
 extern const struct address_space_operations bundlefs_rw_aops;
 extern const struct file_operations bundlefs_file_rw_fops;
 int bundlefs_truncate(struct inode *inode, loff_t size);
+
+/* changes.c */
+long bundlefs_ioc_changes(struct file *file,
+			  struct bundlefs_changes __user *uarg);
 
 /* upper.c */
 int bundlefs_upper_open(struct super_block *sb, const char *name);

@@ -170,6 +170,8 @@ long bundlefs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case BUNDLEFS_IOC_LOAD:
 		return bundlefs_ioc_load(file, (void __user *)arg);
+	case BUNDLEFS_IOC_CHANGES:
+		return bundlefs_ioc_changes(file, (void __user *)arg);
 	}
 	return -ENOTTY;
 }

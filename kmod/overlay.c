@@ -267,8 +267,10 @@ static int bundlefs_mknode(bundlefs_idmap_t *idmap, struct inode *dir,
 		}
 		inode->i_size = strlen(target);
 	}
+	down_read(&BUNDLEFS_SB(sb)->ns_lock);
 	bundlefs_ents_set(dir, &slot, inode->i_ino,
 			  bundlefs_mode_dtype(inode->i_mode));
+	up_read(&BUNDLEFS_SB(sb)->ns_lock);
 	if (S_ISDIR(mode))
 		inc_nlink(dir);
 	bundlefs_touch_dir(dir);
@@ -333,8 +335,10 @@ static int bundlefs_remove(struct inode *dir, struct dentry *dentry)
 				    dentry->d_name.len, &slot);
 	if (err)
 		return err;
+	down_read(&BUNDLEFS_SB(sb)->ns_lock);
 	bundlefs_ents_remove(dir, &slot);
 	bundlefs_drop_name(inode);
+	up_read(&BUNDLEFS_SB(sb)->ns_lock);
 	if (S_ISDIR(inode->i_mode))
 		drop_nlink(dir);
 	bundlefs_touch_dir(dir);
@@ -379,9 +383,11 @@ static int bundlefs_exchange(struct inode *old_dir, struct dentry *old,
 		bundlefs_slot_release(old_dir, &sa);
 		return err;
 	}
+	down_read(&BUNDLEFS_SB(sb)->ns_lock);
 	bundlefs_ents_set(old_dir, &sa, b->i_ino, bundlefs_mode_dtype(b->i_mode));
 	bundlefs_ents_set(new_dir, &sb_slot, a->i_ino,
 			  bundlefs_mode_dtype(a->i_mode));
+	up_read(&BUNDLEFS_SB(sb)->ns_lock);
 	if (old_dir != new_dir && S_ISDIR(a->i_mode) != S_ISDIR(b->i_mode)) {
 		/* the directory among the two changes parents */
 		if (S_ISDIR(a->i_mode)) {
@@ -442,14 +448,15 @@ static int bundlefs_rename(bundlefs_idmap_t *idmap, struct inode *old_dir,
 		bundlefs_slot_release(new_dir, &to);
 		return err;
 	}
+	down_read(&BUNDLEFS_SB(sb)->ns_lock);
 	bundlefs_ents_set(new_dir, &to, inode->i_ino,
 			  bundlefs_mode_dtype(inode->i_mode));
 	bundlefs_ents_remove(old_dir, &from);
-	if (victim) {
+	if (victim)
 		bundlefs_drop_name(victim);
-		if (S_ISDIR(victim->i_mode))
-			drop_nlink(new_dir);
-	}
+	up_read(&BUNDLEFS_SB(sb)->ns_lock);
+	if (victim && S_ISDIR(victim->i_mode))
+		drop_nlink(new_dir);
 	if (S_ISDIR(inode->i_mode) && old_dir != new_dir) {
 		drop_nlink(old_dir);
 		inc_nlink(new_dir);

@@ -249,6 +249,7 @@ static int bundlefs_fill_super(struct super_block *sb, struct fs_context *fc)
 	/* kill_sb frees sbi and whatever it holds, even on failure below */
 	sb->s_fs_info = sbi;
 	mutex_init(&sbi->load_lock);
+	init_rwsem(&sbi->ns_lock);
 	sbi->max_image = ctx->max_image;
 	/*
 	 * fc->cred is the mounter's (prepare_creds() when the context was

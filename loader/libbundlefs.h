@@ -132,4 +132,15 @@ int bfs_mount(const char *mnt, const char *cache, const char *opts,
 	      struct bfs_error *err);
 int bfs_umount(const char *mnt, struct bfs_error *err);
 
+/* diff.c: the changes of a writable mount */
+int bfs_ioctl_changes(const char *mnt, void **buf, size_t *len,
+		      uint32_t *count, struct bfs_error *err);
+int bfs_diff(const char *mnt, const char *parent_hash, const char *out,
+	     const char *objects, struct bfs_error *err);
+int bfs_upper_of(const char *mnt, char *upper, size_t size,
+		 struct bfs_error *err);
+int bfs_write_origin(const char *mnt, const char *manifest,
+		     struct bfs_error *err);
+int bfs_read_origin(const char *mnt, char hash[33], struct bfs_error *err);
+
 #endif /* _LIBBUNDLEFS_H */

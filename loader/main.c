@@ -32,6 +32,8 @@ static const char usage_main[] =
 "  load MANIFEST MNT           load a manifest into an empty bundlefs mount\n"
 "  load --image FILE MNT       push a raw image file, unchanged\n"
 "  mount MANIFEST MNT --cache DIR [--upper DIR] [-o OPTS]\n"
+"  diff MNT [-o FILE] [--objects DIR]\n"
+"                              what a writable mount changed, as a diff manifest\n"
 "                              mount bundlefs on MNT and load MANIFEST\n"
 "\n"
 "Each command takes --help.\n"
@@ -58,6 +60,21 @@ static const char usage_load[] =
 "Issue BUNDLEFS_IOC_LOAD on MNT, the root of an empty bundlefs mount,\n"
 "with the image of MANIFEST; with --image, with the bytes of FILE as\n"
 "they are (no validation: for testing the kernel's checks).\n";
+
+static const char usage_diff[] =
+"usage: bundlefs diff MNT [-o FILE] [--objects DIR] [--parent-hash HASH]\n"
+"\n"
+"Write what the writable bundlefs mount MNT changed against its manifest as\n"
+"a v2 diff manifest (\"2025-12-04-beta\", parentManifestHash, delete\n"
+"entries) to FILE (atomically) or standard output.  The kernel finds and\n"
+"hashes the changes; the cost grows with them, not with the manifest.\n"
+"\n"
+"  -o FILE            write the diff manifest to FILE\n"
+"  --objects DIR      also copy each listed file's content (per 256 MiB\n"
+"                     chunk) to DIR/Data/<hash>.xxh128, atomically, skipping\n"
+"                     objects already there\n"
+"  --parent-hash HASH the parent manifest's xxh128 (default: what\n"
+"                     bundlefs mount or load recorded in the upper directory)\n";
 
 static const char usage_mount[] =
 "usage: bundlefs mount MANIFEST MNT --cache DIR [--upper DIR] [--uid USER]\n"
@@ -253,6 +270,16 @@ static int cmd_load(int argc, char **argv)
 	if (r)
 		return fail(argv[optind], &err, r);
 	r = load_image(argv[optind], argv[optind + 1], image, size);
+	if (!r) {
+		char upper[4096];
+
+		/* a writable mount remembers its manifest for its diffs */
+		if (!bfs_upper_of(argv[optind + 1], upper, sizeof(upper), &err)) {
+			r = bfs_write_origin(argv[optind + 1], argv[optind], &err);
+			if (r)
+				fail(argv[optind + 1], &err, r);
+		}
+	}
 	free(image);
 	bfs_tree_free(&t);
 	bfs_manifest_free(&m);
@@ -394,6 +421,11 @@ static int cmd_mount(int argc, char **argv)
 		goto out;
 	}
 	r = load_image(manifest, mnt, image, size);
+	if (!r && a.upper) {
+		r = bfs_write_origin(mnt, manifest, &err);
+		if (r)
+			fail(what, &err, r);
+	}
 	if (r == BFS_EINVAL && a.upper)
 		fprintf(stderr, "bundlefs: %s: upper directory of another manifest, or damaged (see the kernel log)\n",
 			a.upper);
@@ -408,6 +440,60 @@ out:
 	return r;
 }
 
+struct diff_args {
+	const char *out, *objects, *parent;
+};
+
+static int diff_opt(int c, const char *arg, void *ctx)
+{
+	struct diff_args *a = ctx;
+
+	if (c == 'o')
+		a->out = arg;
+	else if (c == 'O')
+		a->objects = arg;
+	else if (c == 'P')
+		a->parent = arg;
+	return -1;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "objects", required_argument, NULL, 'O' },
+		{ "parent-hash", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct diff_args a = { 0 };
+	struct bfs_error err;
+	char parent[33];
+	int r;
+
+	r = parse_opts(argc, argv, "diff", usage_diff, "ho:", longopts,
+		       diff_opt, &a);
+	if (r >= 0)
+		return r;
+	if (argc - optind != 1)
+		return usage_error("diff", "expected MNT%s", "");
+	if (a.parent) {
+		if (strlen(a.parent) != 32 ||
+		    strspn(a.parent, "0123456789abcdef") != 32)
+			return usage_error("diff", "--parent-hash %s is not 32 hex digits",
+					   a.parent);
+		snprintf(parent, sizeof(parent), "%s", a.parent);
+	} else {
+		r = bfs_read_origin(argv[optind], parent, &err);
+		if (r)
+			return fail(argv[optind], &err, r);
+	}
+	r = bfs_diff(argv[optind], parent, a.out, a.objects, &err);
+	if (r)
+		return fail(argv[optind], &err, r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -418,6 +504,7 @@ int main(int argc, char **argv)
 		{ "encode", cmd_encode },
 		{ "load", cmd_load },
 		{ "mount", cmd_mount },
+		{ "diff", cmd_diff },
 	};
 	size_t i;
 

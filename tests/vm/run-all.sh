@@ -589,7 +589,7 @@ truncated_object_eio mount_options many_mounts
 w_mount_rw w_create_persist w_cow_page w_partial_writes w_truncate w_rename_dir
 w_rmdir w_foreign_upper w_busy_upper w_damaged_upper w_upper_checks w_enospc
 w_owner w_errnos w_crash_copy w_posix w_fsx_manifest w_fsx_manifest_seeded w_fsx_new
-w_fsx_new_seeded w_fsx_chunks
+w_fsx_new_seeded w_fsx_chunks w_diff
 bad_manifests bad_images rmmod_insmod kernel_log_clean"
 [ $# -gt 0 ] && CASES="$*"
 

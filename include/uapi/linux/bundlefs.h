@@ -100,4 +100,41 @@ struct bundlefs_load {
 
 #define BUNDLEFS_IOC_LOAD	_IOW('B', 1, struct bundlefs_load)
 
+/*
+ * Argument of BUNDLEFS_IOC_CHANGES, issued on the root of a writable
+ * mount: what differs from the image, as struct bundlefs_change records
+ * packed into the buffer.  When the buffer is too small the ioctl fails
+ * with E2BIG and sets @size to what is needed (it may grow before the
+ * next call).
+ */
+struct bundlefs_changes {
+	__u64 buf;		/* user pointer to the records */
+	__u64 size;		/* its length; on E2BIG, the length needed */
+	__u32 count;		/* out: records written */
+	__u32 flags;		/* none defined: must be 0 */
+	__u64 reserved[2];	/* must be 0 */
+};
+
+/* A changed path.  Records are 8-byte aligned; @len covers the padding. */
+struct bundlefs_change {
+	__le32 len;		/* bytes of this record */
+	__u8 kind;		/* BUNDLEFS_NODE_*, or 0: the path is deleted */
+	__u8 flags;		/* BUNDLEFS_NODE_EXEC, BUNDLEFS_CHANGE_WAS_DIR */
+	__le16 path_len;	/* bytes of the path, relative, no NUL */
+	__le64 size;		/* file bytes; link target length */
+	__le64 mtime_us;	/* signed microseconds */
+	__le32 nchunks;		/* file: digests after the header */
+	__le32 reserved;
+	/*
+	 * Then: nchunks digests (xxh128 of each 256 MiB chunk, big-endian
+	 * bytes; a file of at most one chunk has one), the path, and for a
+	 * link its target (size bytes).
+	 */
+};
+
+/* bundlefs_change.flags of a deleted path: it was a directory. */
+#define BUNDLEFS_CHANGE_WAS_DIR	0x80
+
+#define BUNDLEFS_IOC_CHANGES	_IOWR('B', 2, struct bundlefs_changes)
+
 #endif /* _UAPI_LINUX_BUNDLEFS_H */
