@@ -304,8 +304,8 @@ static void bundlefs_read_init(struct bundlefs_read *rd, struct inode *inode,
 	rd->drop_file = NULL;
 }
 
-/* Fill a locked folio that write_begin will write only part of. */
-int bundlefs_fill_folio_locked(struct inode *inode, struct folio *folio)
+/* Fill one locked folio with the mounter's credentials. */
+static int bundlefs_fill_one(struct inode *inode, struct folio *folio)
 {
 	struct bundlefs_read rd;
 	const struct cred *old;
@@ -316,6 +316,14 @@ int bundlefs_fill_folio_locked(struct inode *inode, struct folio *folio)
 	err = bundlefs_fill_folio(&rd, folio);
 	bundlefs_drop_flush(&rd);
 	revert_creds(old);
+	return err;
+}
+
+/* Fill a locked folio that write_begin will write only part of. */
+int bundlefs_fill_folio_locked(struct inode *inode, struct folio *folio)
+{
+	int err = bundlefs_fill_one(inode, folio);
+
 	if (!err)
 		folio_mark_uptodate(folio);
 	return err;
@@ -323,16 +331,8 @@ int bundlefs_fill_folio_locked(struct inode *inode, struct folio *folio)
 
 int bundlefs_read_folio(struct file *file, struct folio *folio)
 {
-	struct inode *inode = folio->mapping->host;
-	struct bundlefs_read rd;
-	const struct cred *old;
-	int err;
+	int err = bundlefs_fill_one(folio->mapping->host, folio);
 
-	bundlefs_read_init(&rd, inode, false);
-	old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
-	err = bundlefs_fill_folio(&rd, folio);
-	bundlefs_drop_flush(&rd);
-	revert_creds(old);
 	bundlefs_folio_end_read(folio, !err);
 	return err;
 }
