@@ -445,6 +445,9 @@ t_w_diff() {
 	bundlefs mount "$WM" "$W" --cache "$CAS" --upper "$U" || fail "fresh mount"
 	expect_eq "an empty diff" '{"dirs":[],"files":[],"hashAlg":"xxh128","manifestVersion":"2025-12-04-beta","parentManifestHash":"'$hm'","totalSize":0}' \
 		"$(bundlefs diff "$W")"
-	expect_err "diff of a read-only mount" "not a writable" bundlefs diff "$RM"
+	mkdir -p /tmp/w-df-ro
+	bundlefs mount "$WM" /tmp/w-df-ro --cache "$CAS" || fail "a read-only mount"
+	expect_err "diff of a read-only mount" "not a writable" bundlefs diff /tmp/w-df-ro
+	umount /tmp/w-df-ro
 	wdone
 }
