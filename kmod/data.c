@@ -10,6 +10,7 @@
  * page, so a folio never straddles two objects.
  */
 #include "internal.h"
+#include "xxh3.h"
 #include <linux/highmem.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
@@ -44,6 +45,51 @@ static struct file **bundlefs_object_slots(struct bundlefs_inode *bi)
 		return old;
 	}
 	return slots;
+}
+
+/*
+ * The verify mount option: an object is hashed whole (XXH3-128) when it is
+ * first opened; -EIO unless that is the name it is stored under.  Its
+ * pages are dropped afterwards, as after a fill.
+ */
+static int bundlefs_verify_object(struct file *file, loff_t size,
+				  const struct bundlefs_digest *want)
+{
+	struct bundlefs_xxh3_state *xs;
+	u8 got[BUNDLEFS_DIGEST_SIZE];
+	size_t blen = 1 << 16;
+	loff_t pos = 0;
+	void *buf;
+	ssize_t n;
+	int err = 0;
+
+	xs = kmalloc(sizeof(*xs), GFP_KERNEL);
+	buf = kvmalloc(blen, GFP_KERNEL);
+	if (!xs || !buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	bundlefs_xxh3_128_reset(xs);
+	while (pos < size) {
+		n = kernel_read(file, buf, min_t(loff_t, blen, size - pos), &pos);
+		if (n <= 0) {
+			err = n ? n : -ENODATA;
+			goto out;
+		}
+		bundlefs_xxh3_128_update(xs, buf, n);
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			goto out;
+		}
+	}
+	bundlefs_xxh3_128_digest(xs, got);
+	if (memcmp(got, want->bytes, sizeof(got)))
+		err = -EIO;
+	invalidate_mapping_pages(file->f_mapping, 0, -1);
+out:
+	kvfree(buf);
+	kfree(xs);
+	return err;
 }
 
 static struct file *bundlefs_open_object(struct bundlefs_read *rd,
@@ -117,6 +163,19 @@ static struct file *bundlefs_open_object(struct bundlefs_read *rd,
 					 rd->inode->i_ino, name, size, cp->length);
 		fput(file);
 		return ERR_PTR(-EIO);
+	}
+	if (sbi->verify) {
+		err = bundlefs_verify_object(file, size,
+					     &rd->img->digests[cp->digest]);
+		if (err) {
+			/* reported even from readahead: it is the cache's fault */
+			bundlefs_warn_rl(rd->inode->i_sb,
+					 "inode %lu: object %s does not hash to its name%s",
+					 rd->inode->i_ino, name,
+					 err == -EIO ? "" : " (could not read it)");
+			fput(file);
+			return ERR_PTR(-EIO);
+		}
 	}
 	return file;
 }

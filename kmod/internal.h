@@ -73,6 +73,7 @@ struct bundlefs_sb_info {
 	struct path cache;		/* pinned at mount, objects live under it */
 	const struct cred *cred;	/* the mounter's, used to open objects */
 	u64 max_image;
+	bool verify;			/* hash each object on first open */
 	kuid_t uid;			/* owner of every manifest entry */
 	kgid_t gid;
 	struct bundlefs_upper *upper;	/* NULL: a read-only mount */

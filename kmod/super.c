@@ -25,9 +25,10 @@ struct bundlefs_fs_context {
 	kuid_t uid;
 	kgid_t gid;
 	bool ro;		/* the caller asked for a read-only mount */
+	bool verify;
 };
 
-enum { Opt_cache, Opt_upper, Opt_max_image, Opt_uid, Opt_gid };
+enum { Opt_cache, Opt_upper, Opt_max_image, Opt_uid, Opt_gid, Opt_verify };
 
 static const struct fs_parameter_spec bundlefs_param_specs[] = {
 	fsparam_string("cache", Opt_cache),
@@ -35,6 +36,7 @@ static const struct fs_parameter_spec bundlefs_param_specs[] = {
 	fsparam_string("max_image", Opt_max_image),
 	fsparam_u32("uid", Opt_uid),
 	fsparam_u32("gid", Opt_gid),
+	fsparam_flag("verify", Opt_verify),
 	{}
 };
 
@@ -93,6 +95,9 @@ static int bundlefs_parse_param(struct fs_context *fc,
 		/* a writable mount, unless the caller asked for ro */
 		if (!ctx->ro)
 			fc->sb_flags &= ~SB_RDONLY;
+		break;
+	case Opt_verify:
+		ctx->verify = true;
 		break;
 	case Opt_uid:
 		ctx->uid = make_kuid(current_user_ns(), result.uint_32);
@@ -218,6 +223,8 @@ static int bundlefs_show_options(struct seq_file *m, struct dentry *root)
 		seq_printf(m, ",gid=%u", from_kgid_munged(&init_user_ns, sbi->gid));
 	if (sbi->max_image != BUNDLEFS_DEFAULT_MAX_IMAGE)
 		seq_printf(m, ",max_image=%llu", sbi->max_image);
+	if (sbi->verify)
+		seq_puts(m, ",verify");
 	return 0;
 }
 
@@ -251,6 +258,7 @@ static int bundlefs_fill_super(struct super_block *sb, struct fs_context *fc)
 	mutex_init(&sbi->load_lock);
 	init_rwsem(&sbi->ns_lock);
 	sbi->max_image = ctx->max_image;
+	sbi->verify = ctx->verify;
 	/*
 	 * fc->cred is the mounter's (prepare_creds() when the context was
 	 * made), which also covers fsopen() handed to another process.

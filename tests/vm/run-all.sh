@@ -483,6 +483,32 @@ broken_cache() {	# broken_cache KIND: read the file KIND breaks -> EIO
 	[ "$r" = ok ] || fail "$r"
 }
 
+# -o verify: an object whose bytes do not hash to its name gives EIO and a
+# log line; without it the bytes are trusted by name and size.
+t_verify() {
+	mkdir -p /tmp/vcas/Data /tmp/vmnt
+	for h in $(grep -o '"hash": "[0-9a-f]*"' "$TINY/manifest.json" | cut -d'"' -f4); do
+		cp "$CAS/Data/$h.xxh128" /tmp/vcas/Data/ || fail "copying object $h"
+	done
+	a=$(grep -B3 '"name": "a.txt"' "$TINY/manifest.json" | grep -o '[0-9a-f]\{32\}')
+	printf 'tiny A' | dd of=/tmp/vcas/Data/$a.xxh128 bs=1 conv=notrunc 2>/dev/null
+	bundlefs mount "$TINY/manifest.json" /tmp/vmnt --cache /tmp/vcas || fail "mount"
+	expect_eq "a corrupt object without verify" "tiny A" "$(cat /tmp/vmnt/a.txt)"
+	umount /tmp/vmnt
+	bundlefs mount "$TINY/manifest.json" /tmp/vmnt --cache /tmp/vcas -o verify || fail "mount -o verify"
+	r=ok
+	grep -q ',verify' /proc/mounts || r="no verify in /proc/mounts"
+	out=$(cat /tmp/vmnt/a.txt 2>&1) && r="reading a corrupt object under verify succeeded: '$out'"
+	case $r:$out in
+	ok:*"Input/output error"*) ;;
+	ok:*) r="expected EIO, got '$out'" ;;
+	esac
+	[ "$r" = ok ] && { expect_eq "b.txt under verify" "tiny b" "$(cat /tmp/vmnt/b.txt)"; }
+	[ "$r" = ok ] && { dmesg | grep -q "does not hash to its name" || r="no kernel log line"; }
+	umount /tmp/vmnt
+	[ "$r" = ok ] || fail "$r"
+}
+
 t_missing_object_eio() { broken_cache missing; }
 t_truncated_object_eio() { broken_cache trunc; }
 
@@ -657,7 +683,7 @@ mmap sendfile splice empty_file page_sizes symlinks modes mtime lookup_errors
 statfs proc_mounts writes_refused second_load_ebusy unprivileged
 drop_caches_reread parallel_readers empty_mount mount_t_and_load load_image v1_mount
 bundlefs_check usage_errors bad_cache_dir missing_object_eio
-truncated_object_eio mount_options many_mounts
+truncated_object_eio verify mount_options many_mounts
 w_mount_rw w_create_persist w_cow_page w_partial_writes w_truncate w_rename_dir
 w_rmdir w_foreign_upper w_busy_upper w_damaged_upper w_upper_checks w_enospc
 w_owner w_errnos w_crash_copy w_posix w_fsx_manifest w_fsx_manifest_seeded w_fsx_new
