@@ -267,8 +267,24 @@ struct file *bundlefs_upper_file(struct inode *inode, bool create)
 		return f;
 	bundlefs_data_name(inode, name, sizeof(name));
 	old = override_creds(sbi->cred);
-	f = file_open_root(&sbi->upper->dir, name, O_RDWR | O_LARGEFILE |
-			   (create ? O_CREAT : 0), 0600);
+	/*
+	 * Find it with O_PATH and open that: a plain O_RDWR open would take
+	 * the upper filesystem's freeze protection (sb_writers), which reads
+	 * and truncates must not take under our invalidate_lock.  Only
+	 * writeback and fallocate create it, holding no lock of ours.
+	 */
+	f = file_open_root(&sbi->upper->dir, name, O_PATH, 0);
+	if (!IS_ERR(f)) {
+		struct file *opath = f;
+
+		f = d_is_reg(opath->f_path.dentry) ?
+		    dentry_open(&opath->f_path, O_RDWR | O_LARGEFILE, sbi->cred) :
+		    ERR_PTR(-EIO);
+		fput(opath);
+	} else if (PTR_ERR(f) == -ENOENT && create) {
+		f = file_open_root(&sbi->upper->dir, name,
+				   O_RDWR | O_LARGEFILE | O_CREAT, 0600);
+	}
 	revert_creds(old);
 	if (IS_ERR(f)) {
 		if (PTR_ERR(f) == -ENOENT && !create)

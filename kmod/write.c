@@ -209,16 +209,24 @@ static int bundlefs_writepages(struct address_space *mapping,
  * Shrinking drops the cached folios past @size first (waiting for their
  * writeback), then what the range map and the data file hold past it.  The
  * objects' bytes past @size are never read again: lower_size goes down.
+ * The data file is truncated after invalidate_lock is dropped: the upper
+ * filesystem's write paths take its freeze protection, which a writer
+ * there may hold while it faults on one of our pages.  The caller holds
+ * the inode lock, so no write comes in between.
  */
 int bundlefs_truncate(struct inode *inode, loff_t size)
 {
 	struct bundlefs_inode *bi = BUNDLEFS_I(inode);
 	loff_t old_size = i_size_read(inode);
-	struct file *upper;
+	struct file *upper = NULL;
 	int err = 0;
 
 	if (size > old_size)
 		bundlefs_zero_tail(inode, old_size);
+	else
+		upper = bundlefs_upper_file(inode, false);
+	if (IS_ERR(upper))
+		return PTR_ERR(upper);
 	filemap_invalidate_lock(inode->i_mapping);
 	truncate_setsize(inode, size);
 	if (size < old_size) {
@@ -228,18 +236,17 @@ int bundlefs_truncate(struct inode *inode, loff_t size)
 		bundlefs_rangemap_trim(&bi->map, DIV_ROUND_UP(size, PAGE_SIZE));
 		bi->map_dirty = true;
 		mutex_unlock(&bi->lock);
-		upper = bundlefs_upper_file(inode, false);
-		if (IS_ERR(upper)) {
-			err = PTR_ERR(upper);
-		} else if (upper) {
-			const struct cred *old;
-
-			old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
-			err = vfs_truncate(&upper->f_path, size);
-			revert_creds(old);
-		}
 	}
 	filemap_invalidate_unlock(inode->i_mapping);
+	if (upper) {
+		const struct cred *old;
+
+		old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
+		err = vfs_truncate(&upper->f_path, size);
+		revert_creds(old);
+		/* a fill in between may have cached the old tail of that page */
+		bundlefs_zero_tail(inode, size);
+	}
 	mark_inode_dirty(inode);
 	return err;
 }
@@ -271,14 +278,16 @@ static int bundlefs_zero_partial(struct inode *inode, loff_t from, loff_t to)
 static int bundlefs_punch_hole(struct inode *inode, loff_t start, loff_t end)
 {
 	struct bundlefs_inode *bi = BUNDLEFS_I(inode);
-	loff_t first = round_up(start, PAGE_SIZE);
-	loff_t last = round_down(end, PAGE_SIZE);
+	loff_t first, last;
 	struct file *upper;
 	int err;
 
+	/* past EOF there is nothing to punch (FALLOC_FL_KEEP_SIZE) */
 	end = min(end, i_size_read(inode));
 	if (start >= end)
 		return 0;
+	first = round_up(start, PAGE_SIZE);
+	last = round_down(end, PAGE_SIZE);
 	if (first >= last) {
 		/* within one page, or across one page boundary only */
 		err = bundlefs_zero_partial(inode, start, min(first, end));
@@ -295,7 +304,9 @@ static int bundlefs_punch_hole(struct inode *inode, loff_t start, loff_t end)
 	upper = bundlefs_upper_file(inode, true);
 	if (IS_ERR(upper))
 		return PTR_ERR(upper);
+	/* the pages go, then come from upper: punched, outside our lock */
 	filemap_invalidate_lock(inode->i_mapping);
+	truncate_pagecache_range(inode, first, last - 1);
 	if (bi->node != BUNDLEFS_NO_NODE) {
 		mutex_lock(&bi->lock);
 		err = bundlefs_rangemap_add(&bi->map, first >> PAGE_SHIFT,
@@ -303,16 +314,17 @@ static int bundlefs_punch_hole(struct inode *inode, loff_t start, loff_t end)
 		bi->map_dirty = true;
 		mutex_unlock(&bi->lock);
 	}
+	filemap_invalidate_unlock(inode->i_mapping);
 	if (!err) {
 		const struct cred *old;
 
-		truncate_pagecache_range(inode, first, last - 1);
 		old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
 		err = vfs_fallocate(upper, FALLOC_FL_PUNCH_HOLE |
 				    FALLOC_FL_KEEP_SIZE, first, last - first);
 		revert_creds(old);
+		/* what a fault read from upper before the punch */
+		truncate_pagecache_range(inode, first, last - 1);
 	}
-	filemap_invalidate_unlock(inode->i_mapping);
 	return err;
 }
 
