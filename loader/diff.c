@@ -135,44 +135,94 @@ static int write_object(const char *dir, int fd, const char *path,
 	return 0;
 }
 
-struct change {
-	const struct bundlefs_change *c;
-	const uint8_t *digests;
-	const char *path;
-	const char *target;
-};
-
-static int cmp_path(const void *a, const void *b)
+/* A kernel record as a manifest entry (pointing into the record). */
+static void to_entry(const struct bundlefs_change *c, struct bfs_entry *e)
 {
-	const struct change *x = a, *y = b;
-	size_t lx = le16toh(x->c->path_len), ly = le16toh(y->c->path_len);
-	int c = memcmp(x->path, y->path, lx < ly ? lx : ly);
+	const char *digests = (const char *)(c + 1);
+	uint32_t nch = le32toh(c->nchunks);
 
-	return c ? c : (lx > ly) - (lx < ly);
+	memset(e, 0, sizeof(*e));
+	e->path = (char *)digests + (size_t)nch * BUNDLEFS_DIGEST_SIZE;
+	e->path_len = le16toh(c->path_len);
+	e->size = le64toh(c->size);
+	e->mtime_us = (int64_t)le64toh(c->mtime_us);
+	e->exec = c->flags & BUNDLEFS_NODE_EXEC;
+	switch (c->kind) {
+	case 0:
+		e->deleted = true;
+		e->kind = c->flags & BUNDLEFS_CHANGE_WAS_DIR ? BFS_DIR : BFS_REG;
+		break;
+	case BUNDLEFS_NODE_DIR:
+		e->kind = BFS_DIR;
+		break;
+	case BUNDLEFS_NODE_LNK:
+		e->kind = BFS_LNK;
+		e->target = e->path + e->path_len;
+		break;
+	default:
+		e->kind = BFS_REG;
+		e->nchunks = nch;
+		e->digests = (struct bundlefs_digest *)digests;
+	}
 }
 
-static json_t *jstrn(const char *s, size_t n)
+/* Each listed file's content into @objects/Data, per chunk. */
+static int write_objects(const char *mnt, const char *objects,
+			 const struct bfs_entry *e, size_t n,
+			 struct bfs_error *err)
 {
-	return json_stringn(s, n);
+	char data[4096];
+	size_t i;
+	int r = 0;
+
+	snprintf(data, sizeof(data), "%s/Data", objects);
+	if ((mkdir(objects, 0755) && errno != EEXIST) ||
+	    (mkdir(data, 0755) && errno != EEXIST))
+		return bfs_fail(err, BFS_ESYS, "%s: %s", data, strerror(errno));
+	for (i = 0; i < n && !r; i++) {
+		char path[8192], h[33];
+		uint64_t off = 0;
+		uint32_t k;
+		int fd;
+
+		if (e[i].kind != BFS_REG || e[i].deleted)
+			continue;
+		snprintf(path, sizeof(path), "%s/%.*s", mnt, (int)e[i].path_len,
+			 e[i].path);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return bfs_fail(err, BFS_ESYS, "%s: %s", path, strerror(errno));
+		for (k = 0; k < e[i].nchunks && !r; k++) {
+			uint64_t clen = e[i].size - off;
+
+			if (e[i].nchunks > 1 && clen > BUNDLEFS_CHUNK_SIZE)
+				clen = BUNDLEFS_CHUNK_SIZE;
+			hex(e[i].digests[k].bytes, h);
+			r = write_object(objects, fd, path, off, clen, h, err);
+			off += clen;
+		}
+		close(fd);
+	}
+	return r;
 }
 
 int bfs_diff(const char *mnt, const char *parent_hash, const char *out,
 	     const char *objects, struct bfs_error *err)
 {
-	struct change *ch = NULL;
-	json_t *root = NULL, *dirs, *files;
-	uint64_t total = 0, off;
-	size_t len, pos = 0, i;
+	const struct bfs_entry **sorted = NULL;
+	struct bfs_entry *e = NULL;
+	size_t len, pos = 0;
 	uint32_t count, n = 0;
-	void *buf;
 	char *text = NULL;
+	void *buf;
 	int r;
 
 	r = bfs_ioctl_changes(mnt, &buf, &len, &count, err);
 	if (r)
 		return r;
-	ch = calloc(count ? count : 1, sizeof(*ch));
-	if (!ch) {
+	e = calloc(count ? count : 1, sizeof(*e));
+	sorted = calloc(count ? count : 1, sizeof(*sorted));
+	if (!e || !sorted) {
 		r = bfs_fail(err, BFS_ESYS, "out of memory");
 		goto out;
 	}
@@ -187,115 +237,17 @@ int bfs_diff(const char *mnt, const char *parent_hash, const char *out,
 			r = bfs_fail(err, BFS_ESYS, "malformed change record at %zu", pos);
 			goto out;
 		}
-		ch[n].c = c;
-		ch[n].digests = (const uint8_t *)(c + 1);
-		ch[n].path = (const char *)ch[n].digests + (size_t)nch * 16;
-		ch[n].target = ch[n].path + le16toh(c->path_len);
+		to_entry(c, &e[n]);
+		sorted[n] = &e[n];
 		n++;
 		pos += rl;
 	}
-	qsort(ch, n, sizeof(*ch), cmp_path);
-
-	root = json_object();
-	dirs = json_array();
-	files = json_array();
-	for (i = 0; i < n; i++) {
-		const struct bundlefs_change *c = ch[i].c;
-		size_t plen = le16toh(c->path_len);
-		json_t *e = json_object();
-		uint32_t k, nch = le32toh(c->nchunks);
-		char h[33];
-
-		json_object_set_new(e, "name", jstrn(ch[i].path, plen));
-		if (c->kind == 0) {
-			json_object_set_new(e, "delete", json_true());
-			json_array_append_new(c->flags & BUNDLEFS_CHANGE_WAS_DIR ?
-					      dirs : files, e);
-			continue;
-		}
-		if (c->kind == BUNDLEFS_NODE_DIR) {
-			json_array_append_new(dirs, e);
-			continue;
-		}
-		if (c->kind == BUNDLEFS_NODE_LNK) {
-			json_t *s = json_object();
-
-			json_object_set_new(s, "name", jstrn(ch[i].target, le64toh(c->size)));
-			json_object_set_new(e, "symlink", s);
-			json_array_append_new(files, e);
-			continue;
-		}
-		if (nch == 1) {
-			hex(ch[i].digests, h);
-			json_object_set_new(e, "hash", json_string(h));
-		} else {
-			json_t *a = json_array();
-
-			for (k = 0; k < nch; k++) {
-				hex(ch[i].digests + 16 * k, h);
-				json_array_append_new(a, json_string(h));
-			}
-			json_object_set_new(e, "chunkhashes", a);
-		}
-		json_object_set_new(e, "mtime", json_integer((json_int_t)le64toh(c->mtime_us)));
-		if (c->flags & BUNDLEFS_NODE_EXEC)
-			json_object_set_new(e, "runnable", json_true());
-		json_object_set_new(e, "size", json_integer((json_int_t)le64toh(c->size)));
-		json_array_append_new(files, e);
-		total += le64toh(c->size);
-	}
-	json_object_set_new(root, "dirs", dirs);
-	json_object_set_new(root, "files", files);
-	json_object_set_new(root, "hashAlg", json_string("xxh128"));
-	json_object_set_new(root, "manifestVersion", json_string(BFS_V2_VERSION));
-	json_object_set_new(root, "parentManifestHash", json_string(parent_hash));
-	json_object_set_new(root, "totalSize", json_integer((json_int_t)total));
-
+	r = bfs_manifest_dump(sorted, n, parent_hash, &text, err);
 	/* the objects first: a diff is useful only once they are there */
-	if (objects) {
-		char data[4096];
-
-		snprintf(data, sizeof(data), "%s/Data", objects);
-		if ((mkdir(objects, 0755) && errno != EEXIST) ||
-		    (mkdir(data, 0755) && errno != EEXIST)) {
-			r = bfs_fail(err, BFS_ESYS, "%s: %s", data, strerror(errno));
-			goto out;
-		}
-	}
-	for (i = 0; objects && i < n; i++) {
-		const struct bundlefs_change *c = ch[i].c;
-		char path[8192], h[33];
-		uint32_t k, nch = le32toh(c->nchunks);
-		int fd;
-
-		if (c->kind != BUNDLEFS_NODE_REG)
-			continue;
-		snprintf(path, sizeof(path), "%s/%.*s", mnt,
-			 (int)le16toh(c->path_len), ch[i].path);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			r = bfs_fail(err, BFS_ESYS, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		for (k = 0, off = 0; k < nch && !r; k++) {
-			uint64_t clen = le64toh(c->size) - off;
-
-			if (nch > 1 && clen > BUNDLEFS_CHUNK_SIZE)
-				clen = BUNDLEFS_CHUNK_SIZE;
-			hex(ch[i].digests + 16 * k, h);
-			r = write_object(objects, fd, path, off, clen, h, err);
-			off += clen;
-		}
-		close(fd);
-		if (r)
-			goto out;
-	}
-
-	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text) {
-		r = bfs_fail(err, BFS_ESYS, "out of memory");
+	if (!r && objects)
+		r = write_objects(mnt, objects, e, n, err);
+	if (r)
 		goto out;
-	}
 	if (out) {
 		r = bfs_write_atomic(out, text, strlen(text), err);
 	} else {
@@ -304,8 +256,8 @@ int bfs_diff(const char *mnt, const char *parent_hash, const char *out,
 	}
 out:
 	free(text);
-	json_decref(root);
-	free(ch);
+	free(sorted);
+	free(e);
 	free(buf);
 	return r;
 }

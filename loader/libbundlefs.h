@@ -54,6 +54,7 @@ struct bfs_entry {
 	uint32_t nchunks;	/* REG: digests in @digests */
 	struct bundlefs_digest *digests;
 	char *target;		/* LNK: expanded target, NUL-terminated */
+	bool deleted;		/* diff: "delete": the path and all below it */
 };
 
 struct bfs_manifest {
@@ -63,11 +64,15 @@ struct bfs_manifest {
 	uint64_t total_size;
 	size_t nentries;
 	struct bfs_entry *entries;
+	char parent_hash[33];	/* diff: parentManifestHash; "" otherwise */
 };
 
 /* Parse and validate JSON text.  Returns BFS_OK, BFS_EINVAL or BFS_ESYS. */
 int bfs_manifest_parse(const char *buf, size_t len, struct bfs_manifest *m,
 		       struct bfs_error *err);
+/* The same for a diff manifest (v2 with parentManifestHash). */
+int bfs_diff_manifest_parse(const char *buf, size_t len,
+			    struct bfs_manifest *m, struct bfs_error *err);
 /* Read and parse a file. */
 int bfs_manifest_load(const char *path, struct bfs_manifest *m,
 		      struct bfs_error *err);
@@ -131,6 +136,18 @@ int bfs_ioctl_load(const char *mnt, const void *image, size_t size,
 int bfs_mount(const char *mnt, const char *cache, const char *opts,
 	      struct bfs_error *err);
 int bfs_umount(const char *mnt, struct bfs_error *err);
+
+/*
+ * emit.c: @entries as v2 ("2025-12-04-beta") manifest text in *@text (to
+ * free), sorted by path; a diff when @parent_hash is given.
+ */
+int bfs_manifest_dump(const struct bfs_entry *const *entries, size_t n,
+		      const char *parent_hash, char **text,
+		      struct bfs_error *err);
+
+/* apply.c: BASE + DIFF -> the snapshot manifest @out (NULL: stdout). */
+int bfs_apply(const char *base, const char *diff, const char *out,
+	      struct bfs_error *err);
 
 /* diff.c: the changes of a writable mount */
 int bfs_ioctl_changes(const char *mnt, void **buf, size_t *len,

@@ -32,9 +32,10 @@ static const char usage_main[] =
 "  load MANIFEST MNT           load a manifest into an empty bundlefs mount\n"
 "  load --image FILE MNT       push a raw image file, unchanged\n"
 "  mount MANIFEST MNT --cache DIR [--upper DIR] [-o OPTS]\n"
+"                              mount bundlefs on MNT and load MANIFEST\n"
 "  diff MNT [-o FILE] [--objects DIR]\n"
 "                              what a writable mount changed, as a diff manifest\n"
-"                              mount bundlefs on MNT and load MANIFEST\n"
+"  apply BASE DIFF [-o OUT]    a manifest plus a diff, as one manifest\n"
 "\n"
 "Each command takes --help.\n"
 "exit status: 0 ok, 1 invalid manifest or image, 2 usage error,\n"
@@ -75,6 +76,17 @@ static const char usage_diff[] =
 "                     objects already there\n"
 "  --parent-hash HASH the parent manifest's xxh128 (default: what\n"
 "                     bundlefs mount or load recorded in the upper directory)\n";
+
+static const char usage_apply[] =
+"usage: bundlefs apply BASE DIFF [-o OUT]\n"
+"\n"
+"Apply the diff manifest DIFF (what bundlefs diff wrote) to the manifest\n"
+"BASE it was made against (its parentManifestHash must be BASE's xxh128)\n"
+"and write the resulting snapshot as a v2 (\"2025-12-04-beta\") manifest to\n"
+"OUT (atomically) or standard output.  Mounted over the cache plus the\n"
+"diff's --objects, it shows the tree the writable mount showed.\n"
+"\n"
+"  -o FILE            write the manifest to FILE\n";
 
 static const char usage_mount[] =
 "usage: bundlefs mount MANIFEST MNT --cache DIR [--upper DIR] [--uid USER]\n"
@@ -494,6 +506,38 @@ static int cmd_diff(int argc, char **argv)
 	return 0;
 }
 
+static int apply_opt(int c, const char *arg, void *ctx)
+{
+	if (c == 'o') {
+		*(const char **)ctx = arg;
+		return -1;
+	}
+	return BFS_EUSAGE;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	struct bfs_error err;
+	int r;
+
+	r = parse_opts(argc, argv, "apply", usage_apply, "ho:", longopts,
+		       apply_opt, &out);
+	if (r >= 0)
+		return r;
+	if (argc - optind != 2)
+		return usage_error("apply", "expected BASE DIFF%s", "");
+	r = bfs_apply(argv[optind], argv[optind + 1], out, &err);
+	if (r)
+		fprintf(stderr, PROG ": %s\n", err.msg);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -505,6 +549,7 @@ int main(int argc, char **argv)
 		{ "load", cmd_load },
 		{ "mount", cmd_mount },
 		{ "diff", cmd_diff },
+		{ "apply", cmd_apply },
 	};
 	size_t i;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Job-bundle manifests (v1 "2023-03-03" and v2 "2025-12-04-beta") to a
- * list of validated entries.  Every rule of
+ * Job-bundle manifests (v1 "2023-03-03" and v2 "2025-12-04-beta", snapshots
+ * and v2 diffs) to a list of validated entries.  Every rule of
  * Documentation/manifest-format.rst that can be checked on one entry is
  * checked here; rules between entries (duplicates, a file used as a
  * directory) are tree.c's.
@@ -29,6 +29,7 @@ struct parser {
 	size_t *dir_len;
 	size_t ndirs;
 	uint64_t sum;
+	bool diff;		/* a diff manifest: "delete" entries allowed */
 };
 
 static const char *type_name(const json_t *v)
@@ -486,18 +487,21 @@ static int parse_v1(struct parser *p, json_t *root)
 	return 0;
 }
 
-static int check_delete(struct parser *p, json_t *v, const char *label)
+/* A "delete" entry: only in a diff, and then it carries only its name. */
+static int check_delete(struct parser *p, json_t *v, struct bfs_entry *e)
 {
+	static const char *const keys[] = { "name", "delete", NULL };
 	bool del;
-	int r = get_bool(p, v, "delete", label, &del);
+	int r = get_bool(p, v, "delete", e->label, &del);
 
-	if (r)
+	if (r || !del)
 		return r;
-	if (del)
+	if (!p->diff)
 		return bfs_fail(p->err, BFS_EINVAL,
 				"%s: \"delete\" entry in a snapshot manifest (no parentManifestHash): invalid",
-				label);
-	return 0;
+				e->label);
+	e->deleted = true;
+	return check_keys(p, v, keys, e->label);
 }
 
 static int parse_v2_dirs(struct parser *p, json_t *dirs)
@@ -523,7 +527,7 @@ static int parse_v2_dirs(struct parser *p, json_t *dirs)
 		r = begin_entry(p, v, "dirs", i, "name", keys, BFS_DIR, &e,
 				&name, &len);
 		if (!r)
-			r = check_delete(p, v, e->label);
+			r = check_delete(p, v, e);
 		if (!r && memchr(name, '\0', len))
 			r = bfs_fail(p->err, BFS_EINVAL,
 				     "%s: name contains a NUL byte", e->label);
@@ -663,7 +667,7 @@ static int parse_v2_files(struct parser *p, json_t *files)
 		r = begin_entry(p, v, "files", i, "name", keys, BFS_REG, &e,
 				&name, &len);
 		if (!r)
-			r = check_delete(p, v, e->label);
+			r = check_delete(p, v, e);
 		if (!r && memchr(name, '\0', len))
 			r = bfs_fail(p->err, BFS_EINVAL,
 				     "%s: name contains a NUL byte", e->label);
@@ -675,6 +679,8 @@ static int parse_v2_files(struct parser *p, json_t *files)
 				       e->label);
 		if (r)
 			return r;
+		if (e->deleted)
+			continue;
 		for (k = 0; k < 3; k++)
 			if (json_object_get(v, kinds[k]))
 				have[nhave++] = kinds[k];
@@ -702,14 +708,34 @@ static int parse_v2_files(struct parser *p, json_t *files)
 	return 0;
 }
 
-int bfs_manifest_parse(const char *buf, size_t len, struct bfs_manifest *m,
-		       struct bfs_error *err)
+/* A diff's parentManifestHash: 32 hex digits, kept in lower case. */
+static int parent_hash(struct parser *p, json_t *root)
+{
+	struct bundlefs_digest d;
+	int r, i;
+
+	if (!json_object_get(root, "parentManifestHash"))
+		return bfs_fail(p->err, BFS_EINVAL,
+				"missing \"parentManifestHash\": not a diff manifest");
+	r = parse_hash(p, json_object_get(root, "parentManifestHash"),
+		       "parentManifestHash", "diff manifest", &d);
+	if (r)
+		return r;
+	for (i = 0; i < BUNDLEFS_DIGEST_SIZE; i++)
+		sprintf(p->m->parent_hash + 2 * i, "%02x", d.bytes[i]);
+	return 0;
+}
+
+static int parse(const char *buf, size_t len, struct bfs_manifest *m,
+		 bool diff, struct bfs_error *err)
 {
 	static const char *const v1_keys[] = { "hashAlg", "manifestVersion",
 					       "paths", "totalSize", NULL };
 	static const char *const v2_keys[] = { "dirs", "files", "hashAlg",
 		"manifestVersion", "totalSize", NULL };
-	struct parser p = { .m = m, .err = err };
+	static const char *const v2_diff_keys[] = { "dirs", "files", "hashAlg",
+		"manifestVersion", "parentManifestHash", "totalSize", NULL };
+	struct parser p = { .m = m, .err = err, .diff = diff };
 	const char *ver, *alg;
 	size_t vlen, alen;
 	json_error_t jerr;
@@ -749,12 +775,21 @@ int bfs_manifest_parse(const char *buf, size_t len, struct bfs_manifest *m,
 			     q, BFS_V1_VERSION, BFS_V2_VERSION);
 		goto out;
 	}
-	if (json_object_get(root, "parentManifestHash")) {
+	if (!diff && json_object_get(root, "parentManifestHash")) {
 		r = bfs_fail(err, BFS_EINVAL,
 			     "diff manifest (parentManifestHash): not mountable on its own");
 		goto out;
 	}
-	r = check_keys(&p, root, m->version == 1 ? v1_keys : v2_keys, "");
+	if (diff && m->version == 1) {
+		r = bfs_fail(err, BFS_EINVAL,
+			     "a v1 (\"%s\") manifest cannot be a diff: expected \"%s\" with parentManifestHash",
+			     BFS_V1_VERSION, BFS_V2_VERSION);
+		goto out;
+	}
+	r = check_keys(&p, root, m->version == 1 ? v1_keys :
+		       diff ? v2_diff_keys : v2_keys, "");
+	if (!r && diff)
+		r = parent_hash(&p, root);
 	if (r)
 		goto out;
 	r = get_string(&p, root, "hashAlg", "", true, &alg, &alen);
@@ -799,6 +834,18 @@ out:
 	if (r)
 		bfs_manifest_free(m);
 	return r;
+}
+
+int bfs_manifest_parse(const char *buf, size_t len, struct bfs_manifest *m,
+		       struct bfs_error *err)
+{
+	return parse(buf, len, m, false, err);
+}
+
+int bfs_diff_manifest_parse(const char *buf, size_t len,
+			    struct bfs_manifest *m, struct bfs_error *err)
+{
+	return parse(buf, len, m, true, err);
 }
 
 int bfs_manifest_load(const char *path, struct bfs_manifest *m,

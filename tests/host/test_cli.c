@@ -17,7 +17,7 @@
 
 static char tmpdir[] = "/tmp/bundlefs-test.XXXXXX";
 
-static char *slurp(const char *path)
+char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -69,7 +69,7 @@ static int run(char **out, char **err, const char *const *args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static void expect_run(const char *name, int code, const char *out,
+void expect_run(const char *name, int code, const char *out,
 		       const char *err, const char *const *args)
 {
 	char *o = NULL, *e = NULL, label[512];
@@ -304,6 +304,7 @@ void test_cli(void)
 	encode_matches_library();
 	usage();
 	system_errors();
+	test_apply(tmpdir);
 	snprintf(path, sizeof(path), "%s/stdout", tmpdir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/stderr", tmpdir);

@@ -26,6 +26,16 @@ bool check_contains(const char *name, const char *needle, const char *got);
 int pipeline(const char *json, struct bfs_manifest *m, struct bfs_tree *t,
 	     void **image, size_t *size, struct bfs_error *err);
 
+/*
+ * test_cli.c: run the command with @args; check its exit code and, where
+ * not NULL, its stdout and stderr (exactly, or containing the text after
+ * a leading '~').
+ */
+void expect_run(const char *name, int code, const char *out,
+		const char *err, const char *const *args);
+char *slurp(const char *path);	/* a file's bytes, NUL-terminated */
+
+void test_apply(const char *tmpdir);	/* from test_cli(), in its tmpdir */
 void test_manifest(void);
 void test_encode(void);
 void test_image(void);

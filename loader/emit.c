@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Entries to v2 ("2025-12-04-beta") manifest text: the one writer behind
+ * `bundlefs diff` (a diff: parentManifestHash and delete entries) and
+ * `bundlefs apply` (a snapshot).  Entries come out sorted by path bytes,
+ * keys sorted, compact, so equal trees give equal bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "libbundlefs.h"
+#include "../kmod/xxh3.h"
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct bfs_entry *x = *(const struct bfs_entry *const *)a;
+	const struct bfs_entry *y = *(const struct bfs_entry *const *)b;
+	size_t n = x->path_len < y->path_len ? x->path_len : y->path_len;
+	int c = memcmp(x->path, y->path, n);
+
+	return c ? c : (x->path_len > y->path_len) - (x->path_len < y->path_len);
+}
+
+static json_t *hex_string(const uint8_t *d)
+{
+	char h[2 * BUNDLEFS_DIGEST_SIZE + 1];
+	int i;
+
+	for (i = 0; i < BUNDLEFS_DIGEST_SIZE; i++)
+		snprintf(h + 2 * i, 3, "%02x", d[i]);
+	return json_string(h);
+}
+
+/* The content members of a regular file: "hash" or "chunkhashes". */
+static int put_content(json_t *o, const struct bfs_entry *e,
+		       struct bfs_error *err)
+{
+	uint8_t empty[BUNDLEFS_DIGEST_SIZE];
+	json_t *a;
+	uint32_t k;
+
+	if (e->nchunks == 0) {	/* an empty file names the empty object */
+		bundlefs_xxh3_128("", 0, empty);
+		return json_object_set_new(o, "hash", hex_string(empty));
+	}
+	if (e->nchunks == 1) {
+		if (e->size > BUNDLEFS_CHUNK_SIZE)
+			return bfs_fail(err, BFS_EINVAL,
+					"%s: a v1 object of %llu bytes, above the 256 MiB chunk size, cannot be written as a v2 entry",
+					e->label ? e->label : e->path,
+					(unsigned long long)e->size);
+		return json_object_set_new(o, "hash",
+					   hex_string(e->digests[0].bytes));
+	}
+	a = json_array();
+	for (k = 0; k < e->nchunks; k++)
+		json_array_append_new(a, hex_string(e->digests[k].bytes));
+	return json_object_set_new(o, "chunkhashes", a);
+}
+
+static json_t *entry_json(const struct bfs_entry *e, struct bfs_error *err)
+{
+	json_t *o = json_object(), *s;
+
+	json_object_set_new(o, "name", json_stringn(e->path, e->path_len));
+	if (e->deleted) {
+		json_object_set_new(o, "delete", json_true());
+		return o;
+	}
+	if (e->kind == BFS_LNK) {
+		s = json_object();
+		json_object_set_new(s, "name", json_stringn(e->target, e->size));
+		json_object_set_new(o, "symlink", s);
+	} else if (e->kind == BFS_REG) {
+		if (put_content(o, e, err)) {
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, "mtime", json_integer(e->mtime_us));
+		if (e->exec)
+			json_object_set_new(o, "runnable", json_true());
+		json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+	}
+	return o;
+}
+
+int bfs_manifest_dump(const struct bfs_entry *const *entries, size_t n,
+		      const char *parent_hash, char **text,
+		      struct bfs_error *err)
+{
+	const struct bfs_entry **sorted;
+	json_t *root, *dirs, *files;
+	uint64_t total = 0;
+	size_t i;
+	int r = 0;
+
+	*text = NULL;
+	sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	if (!sorted)
+		return bfs_fail(err, BFS_ESYS, "out of memory");
+	memcpy(sorted, entries, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_entry);
+	root = json_object();
+	dirs = json_array();
+	files = json_array();
+	json_object_set_new(root, "dirs", dirs);
+	json_object_set_new(root, "files", files);
+	for (i = 0; i < n && !r; i++) {
+		const struct bfs_entry *e = sorted[i];
+		json_t *o = entry_json(e, err);
+
+		if (!o) {
+			r = BFS_EINVAL;
+			break;
+		}
+		json_array_append_new(e->kind == BFS_DIR ? dirs : files, o);
+		if (e->kind == BFS_REG && !e->deleted)
+			total += e->size;
+	}
+	json_object_set_new(root, "hashAlg", json_string("xxh128"));
+	json_object_set_new(root, "manifestVersion", json_string(BFS_V2_VERSION));
+	if (parent_hash)
+		json_object_set_new(root, "parentManifestHash",
+				    json_string(parent_hash));
+	json_object_set_new(root, "totalSize", json_integer((json_int_t)total));
+	if (!r) {
+		*text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!*text)
+			r = bfs_fail(err, BFS_ESYS, "out of memory");
+	}
+	json_decref(root);
+	free(sorted);
+	return r;
+}
