@@ -223,7 +223,12 @@ static void bundlefs_emit(struct bundlefs_diff *d,
 	d->count++;
 }
 
-/* Did the bytes of a manifest file change? */
+/*
+ * Did the bytes of a manifest file change?  A written page is in the
+ * range map once written back, and dirty (or under writeback) until then.
+ * Writeback adds a page to the map before it clears the page's dirty tag,
+ * so the tags are read first: a page that left them is in the map.
+ */
 static bool bundlefs_content_changed(struct inode *inode)
 {
 	struct bundlefs_inode *bi = BUNDLEFS_I(inode);
@@ -231,6 +236,10 @@ static bool bundlefs_content_changed(struct inode *inode)
 	u64 isize = le64_to_cpu(bundlefs_image_node(img, bi->node)->size);
 	bool changed;
 
+	if (mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY) ||
+	    mapping_tagged(inode->i_mapping, PAGECACHE_TAG_WRITEBACK))
+		return true;
+	smp_rmb();	/* the tags before the map */
 	mutex_lock(&bi->lock);
 	changed = bi->map.nr || bi->lower_size < isize ||
 		  i_size_read(inode) != isize;

@@ -687,7 +687,7 @@ truncated_object_eio verify mount_options many_mounts
 w_mount_rw w_create_persist w_cow_page w_partial_writes w_truncate w_rename_dir
 w_rmdir w_foreign_upper w_busy_upper w_damaged_upper w_upper_checks w_enospc
 w_owner w_errnos w_crash_copy w_posix w_fsx_manifest w_fsx_manifest_seeded w_fsx_new
-w_fsx_new_seeded w_fsx_chunks w_diff
+w_fsx_new_seeded w_fsx_chunks w_diff w_apply
 bad_manifests bad_images rmmod_insmod kernel_log_clean"
 # Cases that never reach the kernel: the loader refuses the input before
 # any system call gets to bundlefs (bad_manifests: about 50 cases, 5 s each

@@ -451,3 +451,63 @@ t_w_diff() {
 	umount /tmp/w-df-ro
 	wdone
 }
+
+# tree_of DIR OUT: listing plus hashes, symlink mtimes left out (a
+# manifest does not carry them).
+tree_of() {
+	{ bfs-tree "$1" | awk -F '\t' -v OFS='\t' '$2 == "l" { $5 = "-" } { print }'
+	  bfs-tree -x "$1"; } | LC_ALL=C sort >"$2" || fail "bfs-tree $1"
+}
+
+# roundtrip NAME: diff the writable mount $W, apply the diff to $WM, mount
+# the result read-only over $CAS plus the diff's objects and compare trees.
+roundtrip() {
+	obj=/tmp/$1-objects rcas=/tmp/$1-cas ro=/tmp/$1-ro
+	rm -rf "$obj" "$rcas" && mkdir -p "$rcas/Data" "$ro"
+	tree_of "$W" /tmp/$1-rw.tree
+	bundlefs diff "$W" -o /tmp/$1-diff.json --objects "$obj" ||
+		fail "bundlefs diff: exit $?"
+	bundlefs apply "$WM" /tmp/$1-diff.json -o /tmp/$1-applied.json ||
+		fail "bundlefs apply: exit $?"
+	# the cache: the diff's objects, and the base's for what the diff kept
+	cp "$obj"/Data/* "$rcas/Data/" 2>/dev/null
+	for h in $(grep -o '"hash":"[0-9a-f]*"' /tmp/$1-applied.json | cut -d'"' -f4); do
+		[ -e "$rcas/Data/$h.xxh128" ] || cp "$CAS/Data/$h.xxh128" "$rcas/Data/" ||
+			fail "object $h of the applied manifest is in neither cache"
+	done
+	bundlefs mount /tmp/$1-applied.json "$ro" --cache "$rcas" ||
+		fail "mounting the applied manifest: exit $?"
+	tree_of "$ro" /tmp/$1-ro.tree
+	umount "$ro"
+	diff /tmp/$1-rw.tree /tmp/$1-ro.tree >/tmp/$1-tree.diff ||
+		{ head -n 20 /tmp/$1-tree.diff; fail "the applied manifest shows another tree ($(grep -c '^[<>]' /tmp/$1-tree.diff) lines differ)"; }
+	expect_eq "objects written by diff --objects" "$2" "$(ls "$obj/Data" | wc -l)"
+}
+
+t_w_apply() {
+	# a v2 base: rewrite, append, truncate, delete, rename into a new
+	# directory, an emptied and a new empty directory, exec bit, symlink
+	wmount ap "$TINY/manifest.json"
+	printf 'T' | dd of="$W/a.txt" bs=1 seek=2 conv=notrunc 2>/dev/null &&
+		echo more >>"$W/b.txt" && : >"$W/d/c.txt" && rm "$W/d/e/x.sh" &&
+		mkdir -p "$W/n/m" "$W/n/void" && mv "$W/d/link" "$W/n/m/moved-link" &&
+		mv "$W/d/e" "$W/n/m/e" && printf '#!/bin/sh\n' >"$W/n/run" &&
+		chmod 755 "$W/n/run" && touch -d @1700000002 "$W/n/run" &&
+		ln -s ../a.txt "$W/n/up" && rmdir "$W/empty" ||
+		fail "the changes on the v2 base"
+	expect_eq "a.txt as written" "tiTy a" "$(cat "$W/a.txt")"
+	# new content: a.txt, b.txt, the empty c.txt and n/run
+	roundtrip ap-v2 4
+	wdone
+	# a v1 base: its directories are only implied; one emptied stays
+	wmount ap1 "$SMALL/manifest.json"
+	rm "$W/a/b/c/d/e/deep.txt" "$W/textures/wood.png" &&
+		mv "$W/scenes/shot010" "$W/scenes/shot011" && rm -r "$W/emoji" &&
+		printf 'x%.0s' $(seq 9000) >"$W/textures/new.png" &&
+		dd if=/dev/zero of="$W/scenes/shot020/main.blend" bs=1 count=3 seek=4096 conv=notrunc 2>/dev/null ||
+		fail "the changes on the v1 base"
+	# objects: new.png, shot020's new bytes, and the two files moved
+	# with shot011 (a diff lists what is below a moved directory)
+	roundtrip ap-v1 4
+	wdone
+}
