@@ -73,6 +73,16 @@ static json_t *entry_json(const struct bfs_entry *e, struct bfs_error *err)
 		json_object_set_new(s, "name", json_stringn(e->target, e->size));
 		json_object_set_new(o, "symlink", s);
 	} else if (e->kind == BFS_REG) {
+		if (e->unhashed) {
+			char q[512];
+
+			bfs_quote(q, sizeof(q), e->path, e->path_len);
+			bfs_fail(err, BFS_EINVAL,
+				 "file %s: v2 (\"%s\") cannot hold unhashed files: give --format v2-2025-12",
+				 q, BFS_V2_VERSION);
+			json_decref(o);
+			return NULL;
+		}
 		if (put_content(o, e, err)) {
 			json_decref(o);
 			return NULL;
@@ -132,4 +142,19 @@ int bfs_manifest_dump(const struct bfs_entry *const *entries, size_t n,
 	json_decref(root);
 	free(sorted);
 	return r;
+}
+
+int bfs_manifest_dump_as(const struct bfs_dialect *d,
+			 const struct bfs_entry *const *entries, size_t n,
+			 char **text, struct bfs_error *err)
+{
+	switch (d->id) {
+	case BFS_D_V1:
+		return bfs_manifest_dump_v1(entries, n, text, err);
+	case BFS_D_V2BETA:
+		return bfs_manifest_dump(entries, n, NULL, text, err);
+	case BFS_D_SPEC:
+		break;
+	}
+	return bfs_manifest_dump_spec(entries, n, text, err);
 }

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the manifest writers share (emit_util.c): the canonical order of
+ * the 2025-12 tooling, hashes as text, and the set of a tree's
+ * directories.  Internal to libbundlefs.
+ */
+#ifndef _BFS_EMIT_H
+#define _BFS_EMIT_H
+
+#include <jansson.h>
+
+#include "libbundlefs.h"
+
+/* Paths in the order of their UTF-16 code units (the reference encoder's). */
+int emit_cmp(const char *a, size_t alen, const char *b, size_t blen);
+/* @entries sorted by emit_cmp() into *@sorted (to free). */
+int emit_sort(const struct bfs_entry *const *entries, size_t n,
+	      const struct bfs_entry ***sorted);
+
+json_t *emit_hex(const struct bundlefs_digest *d);
+/* "hash" or "chunkhashes" of a hashed regular file. */
+int emit_content(json_t *o, const struct bfs_entry *e, struct bfs_error *err);
+
+/* Every directory of a tree, listed or implied, in emit_cmp() order. */
+struct emit_dirs {
+	struct { const char *path; size_t len; bool listed; } *d;
+	size_t n;
+};
+int emit_dirs_of(const struct bfs_entry *const *entries, size_t n,
+		 struct emit_dirs *ds);
+/* The index of @path in @ds, or -1. */
+long emit_dir_index(const struct emit_dirs *ds, const char *path, size_t len);
+void emit_dirs_free(struct emit_dirs *ds);
+
+/* @root as compact text with sorted keys into *@text; frees @root. */
+int emit_text(json_t *root, char **text, struct bfs_error *err);
+
+#endif /* _BFS_EMIT_H */
