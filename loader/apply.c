@@ -190,9 +190,9 @@ int bfs_merge(const struct bfs_entry *const *cur, size_t n,
 			free(mg.gone);
 			free(adds);
 			return bfs_fail(err, BFS_EINVAL,
-					"%s: deletes a path %s does not have",
-					d->label, first ? "the base" :
-					"the layers below");
+					"%s: deletes a path %s", d->label,
+					first ? "the base does not have" :
+					"the layers below do not have");
 		}
 	}
 	for (i = 0; i < diff->nentries; i++) {

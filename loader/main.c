@@ -38,7 +38,7 @@ static const char usage_main[] =
 "                              mount bundlefs on MNT and load MANIFEST\n"
 "  diff MNT [-o FILE] [--objects DIR]\n"
 "                              what a writable mount changed, as a diff manifest\n"
-"  apply BASE DIFF... [-o OUT] [--format F]\n"
+"  apply BASE [DIFF...] [-o OUT] [--format F]\n"
 "                              a manifest plus diffs, as one manifest\n"
 "\n"
 "Each command takes --help.\n"
@@ -96,7 +96,7 @@ static const char usage_diff[] =
 "                     bundlefs mount or load recorded in the upper directory)\n";
 
 static const char usage_apply[] =
-"usage: bundlefs apply BASE DIFF... [-o OUT] [--format FORMAT] [--root PREFIX]\n"
+"usage: bundlefs apply BASE [DIFF...] [-o OUT] [--format FORMAT] [--root PREFIX]\n"
 "                      [--allow-unhashed] [--no-parent-check]\n"
 "\n"
 "Apply the diff manifests DIFF (what bundlefs diff wrote), in order, to the\n"
@@ -104,7 +104,9 @@ static const char usage_apply[] =
 "a later one's that of the text apply writes for the layers below it) and\n"
 "write the resulting snapshot to OUT (atomically) or standard output, in\n"
 "BASE's dialect or FORMAT.  Mounted over the cache plus the diffs'\n"
-"--objects, it shows the tree the writable mount showed.\n"
+"--objects, it shows the tree the writable mount showed.  Without a DIFF,\n"
+"BASE is written in FORMAT.  A v1 BASE whose tree needs more than v1 holds\n"
+"is written in the last diff's dialect unless --format v1 is given.\n"
 "\n"
 "  -o FILE            write the manifest to FILE\n"
 "  --format FORMAT    v1, v2-beta or v2-2025-12 (default: BASE's; v1 refuses\n"
@@ -714,8 +716,8 @@ static int cmd_apply(int argc, char **argv)
 	if (r < 0)
 		r = parse_opts(argc, argv, "apply", usage_apply, "ho:", longopts,
 			       apply_opt, &a);
-	if (r < 0 && argc - optind < 2)
-		r = usage_error("apply", "expected BASE DIFF...%s", "");
+	if (r < 0 && argc - optind < 1)
+		r = usage_error("apply", "expected BASE [DIFF...]%s", "");
 	if (r < 0) {
 		r = bfs_apply(argv[optind],
 			      (const char *const *)argv + optind + 1,

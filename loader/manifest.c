@@ -60,7 +60,7 @@ int mp_nomem(struct parser *p)
 }
 
 int mp_check_keys(struct parser *p, json_t *obj, const char *const *keys,
-		      const char *label)
+		  const char *label)
 {
 	const char *key;
 	json_t *v;
@@ -84,8 +84,8 @@ int mp_check_keys(struct parser *p, json_t *obj, const char *const *keys,
 
 /* A required or optional string member; NUL bytes are kept (and counted). */
 int mp_get_string(struct parser *p, json_t *obj, const char *key,
-		      const char *label, bool required, const char **s,
-		      size_t *len)
+		  const char *label, bool required, const char **s,
+		  size_t *len)
 {
 	json_t *v = json_object_get(obj, key);
 	const char *sep = *label ? ": " : "";
@@ -108,8 +108,8 @@ int mp_get_string(struct parser *p, json_t *obj, const char *key,
 }
 
 int mp_get_int(struct parser *p, json_t *obj, const char *key,
-		   const char *label, bool required, bool nonneg,
-		   int64_t *out, bool *present)
+	       const char *label, bool required, bool nonneg,
+	       int64_t *out, bool *present)
 {
 	json_t *v = json_object_get(obj, key);
 	const char *sep = *label ? ": " : "";
@@ -137,7 +137,7 @@ int mp_get_int(struct parser *p, json_t *obj, const char *key,
 }
 
 int mp_get_bool(struct parser *p, json_t *obj, const char *key,
-		    const char *label, bool *out)
+		const char *label, bool *out)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -165,7 +165,7 @@ static int hexval(char c)
 
 /* 32 hex digits, either case, to 16 bytes in the order written. */
 int mp_parse_hash(struct parser *p, json_t *v, const char *what,
-		      const char *label, struct bundlefs_digest *d)
+		  const char *label, struct bundlefs_digest *d)
 {
 	const char *s;
 	size_t len, i;
@@ -195,7 +195,7 @@ bad:
 
 /* The rules every path in the tree obeys (after `$N/` expansion). */
 int mp_check_path(struct parser *p, const char *path, size_t len,
-		      const char *what, const char *label)
+		  const char *what, const char *label)
 {
 	size_t i = 0;
 
@@ -238,8 +238,8 @@ int mp_check_path(struct parser *p, const char *path, size_t len,
  * targets, only the earlier ones for a directory.
  */
 int mp_expand(struct parser *p, const char *raw, size_t len,
-		  size_t limit, bool is_dir, const char *label, char **out,
-		  size_t *out_len)
+	      size_t limit, bool is_dir, const char *label, char **out,
+	      size_t *out_len)
 {
 	size_t i = 1, n = 0;
 	char *s;
@@ -287,7 +287,7 @@ int mp_expand(struct parser *p, const char *raw, size_t len,
 }
 
 int mp_check_target(struct parser *p, const struct bfs_entry *e,
-			const char *t, size_t len)
+		    const char *t, size_t len)
 {
 	char q[512];
 	long depth = 0;
@@ -388,9 +388,9 @@ int mp_one_object(struct parser *p, struct bfs_entry *e, json_t *hash)
  * "LIST[I] "NAME"" for messages.
  */
 int mp_begin_entry(struct parser *p, json_t *v, const char *list,
-		       size_t i, const char *key, const char *const *keys,
-		       int kind, struct bfs_entry **ep, const char **name,
-		       size_t *len)
+		   size_t i, const char *key, const char *const *keys,
+		   int kind, struct bfs_entry **ep, const char **name,
+		   size_t *len)
 {
 	struct bfs_entry *e;
 	char plain[64];
@@ -438,11 +438,11 @@ static int parse_v1(struct parser *p, json_t *root)
 		bool present;
 
 		r = mp_begin_entry(p, v, "paths", i, "path", keys, BFS_REG, &e,
-				&name, &len);
+				   &name, &len);
 		if (r)
 			return r;
 		r = mp_expand(p, name, len, 0, false, e->label, &e->path,
-			   &e->path_len);
+			      &e->path_len);
 		if (r)
 			return r;
 		r = mp_check_path(p, e->path, e->path_len, "path", e->label);
@@ -453,7 +453,7 @@ static int parse_v1(struct parser *p, json_t *root)
 			return r;
 		e->size = (uint64_t)n;
 		r = mp_get_int(p, v, "mtime", e->label, true, false, &e->mtime_us,
-			    &present);
+			       &present);
 		if (r)
 			return r;
 		if (!json_object_get(v, "hash"))
@@ -490,7 +490,7 @@ static int parent_hash(struct parser *p, json_t *root)
 		return bfs_fail(p->err, BFS_EINVAL,
 				"missing \"parentManifestHash\": not a diff manifest");
 	r = mp_parse_hash(p, json_object_get(root, "parentManifestHash"),
-		       "parentManifestHash", "diff manifest", &d);
+			  "parentManifestHash", "diff manifest", &d);
 	if (r)
 		return r;
 	for (i = 0; i < BUNDLEFS_DIGEST_SIZE; i++)
