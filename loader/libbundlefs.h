@@ -224,7 +224,8 @@ struct bfs_stack {
 	const char *base;		/* its file */
 	char base_hash[33];		/* the xxh128 of its bytes */
 	struct bfs_manifest *layers;	/* [0] the base, then the diffs */
-	size_t nlayers;
+	const char **names;		/* their files, for messages */
+	size_t nlayers, max;
 	struct bfs_entry **implied;	/* directories made explicit */
 	size_t nimplied;
 	const struct bfs_entry **cur;	/* the merged tree's entries */
@@ -233,6 +234,13 @@ struct bfs_stack {
 
 int bfs_stack_load(const char *base, const char *const *diffs, size_t ndiffs,
 		   const struct bfs_stack_opts *o, struct bfs_stack *s,
+		   struct bfs_error *err);
+/* The same from text: room for @max_diffs, then the base, then each diff
+ * (@name, kept by the caller, is what messages call it). */
+int bfs_stack_init(struct bfs_stack *s, size_t max_diffs,
+		   struct bfs_error *err);
+int bfs_stack_push(struct bfs_stack *s, const char *name, const char *buf,
+		   size_t len, const struct bfs_stack_opts *o,
 		   struct bfs_error *err);
 void bfs_stack_free(struct bfs_stack *s);
 /* The merged tree as one manifest (copies: @s may be freed after). */

@@ -38,23 +38,6 @@ static void hash_hex(const void *buf, size_t len, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-/* Read and parse @path; *@hash gets the xxh128 of its bytes. */
-static int load(const char *path, bool diff, const struct bfs_parse_opts *o,
-		struct bfs_manifest *m, char hash[33], struct bfs_error *err)
-{
-	char *buf;
-	size_t len;
-	int r = bfs_read_file(path, &buf, &len, err);
-
-	memset(m, 0, sizeof(*m));
-	if (r)
-		return prefixed(err, r, path);
-	hash_hex(buf, len, hash);
-	r = bfs_manifest_parse_opts(buf, len, diff, o, m, err);
-	free(buf);
-	return r ? prefixed(err, r, path) : 0;
-}
-
 /* The hash the diff @d must name: of what `apply` writes for @s->cur. */
 static int parent_of(const struct bfs_stack *s, const struct bfs_manifest *d,
 		     char want[33], struct bfs_error *err)
@@ -103,91 +86,137 @@ static int add_implied(struct bfs_stack *s, struct bfs_error *err)
 	return 0;
 }
 
-static int apply_one(struct bfs_stack *s, const char *path, size_t k,
-		     const char *base_hash, const struct bfs_stack_opts *o,
+int bfs_stack_init(struct bfs_stack *s, size_t max_layers,
+		   struct bfs_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->layers = calloc(max_layers + 1, sizeof(*s->layers));
+	s->implied = calloc(max_layers + 1, sizeof(*s->implied));
+	s->names = calloc(max_layers + 1, sizeof(*s->names));
+	s->max = max_layers;
+	if (s->layers && s->implied && s->names)
+		return 0;
+	bfs_stack_free(s);
+	return bfs_fail(err, BFS_ESYS, "out of memory");
+}
+
+static int push_base(struct bfs_stack *s, const char *name, const char *buf,
+		     size_t len, const struct bfs_stack_opts *o,
+		     struct bfs_error *err)
+{
+	size_t i;
+	int r;
+
+	hash_hex(buf, len, s->base_hash);
+	r = bfs_manifest_parse_opts(buf, len, false, &o->parse,
+				    &s->layers[0], err);
+	if (r)
+		return prefixed(err, r, name);
+	s->nlayers = 1;
+	s->base = name;
+	s->names[0] = name;
+	s->n = s->layers[0].nentries;
+	s->cur = malloc((s->n + 1) * sizeof(*s->cur));
+	if (!s->cur)
+		return bfs_fail(err, BFS_ESYS, "out of memory");
+	for (i = 0; i < s->n; i++)
+		s->cur[i] = &s->layers[0].entries[i];
+	return 0;
+}
+
+/* The diff must name the manifest it applies to (unless told not to). */
+static int check_parent(struct bfs_stack *s, const char *name,
+			const struct bfs_manifest *d, bool first,
+			struct bfs_error *err)
+{
+	char want[33];
+	int r;
+
+	if (first)
+		memcpy(want, s->base_hash, 33);
+	else if ((r = parent_of(s, d, want, err)))
+		return prefixed(err, r, name);
+	if (!strcmp(d->parent_hash, want))
+		return 0;
+	if (first)
+		return bfs_fail(err, BFS_EINVAL,
+				"%s: parentManifestHash %s is not the xxh128 of %s (%s): the diff was made against another manifest",
+				name, d->parent_hash, s->base, want);
+	return bfs_fail(err, BFS_EINVAL,
+			"%s: parentManifestHash %s is not the xxh128 of the layers below it (%s, the text bundlefs apply writes for them in the diff's dialect): the diff was made against another manifest",
+			name, d->parent_hash, want);
+}
+
+static int push_diff(struct bfs_stack *s, const char *name, const char *buf,
+		     size_t len, const struct bfs_stack_opts *o,
 		     struct bfs_error *err)
 {
 	struct bfs_manifest *d = &s->layers[s->nlayers];
+	bool first = s->nlayers == 1;
 	const struct bfs_entry **res;
-	char have[33], want[33];
+	struct bfs_tree t;
 	size_t nres;
 	int r;
 
-	r = load(path, true, &o->parse, d, have, err);
+	if (first) {
+		/* the base's own tree rules first, so its errors name it */
+		r = bfs_tree_build(&s->layers[0], &t, err);
+		bfs_tree_free(&t);
+		if (r)
+			return prefixed(err, r, s->base);
+	}
+	r = bfs_manifest_parse_opts(buf, len, true, &o->parse, d, err);
 	if (r)
-		return r;
-	s->nlayers++;
+		return prefixed(err, r, name);
+	s->names[s->nlayers++] = name;
 	if (!o->no_parent_check) {
-		if (k == 0)
-			memcpy(want, base_hash, 33);
-		else if ((r = parent_of(s, d, want, err)))
-			return prefixed(err, r, path);
-		if (strcmp(d->parent_hash, want) && k == 0)
-			return bfs_fail(err, BFS_EINVAL,
-					"%s: parentManifestHash %s is not the xxh128 of %s (%s): the diff was made against another manifest",
-					path, d->parent_hash, s->base, want);
-		if (strcmp(d->parent_hash, want))
-			return bfs_fail(err, BFS_EINVAL,
-					"%s: parentManifestHash %s is not the xxh128 of the layers below it (%s, the text bundlefs apply writes for them in the diff's dialect): the diff was made against another manifest",
-					path, d->parent_hash, want);
+		r = check_parent(s, name, d, first, err);
+		if (r)
+			return r;
 	}
 	r = add_implied(s, err);
 	if (!r)
-		r = bfs_merge(s->cur, s->n, d, k == 0, &res, &nres, err);
+		r = bfs_merge(s->cur, s->n, d, first, &res, &nres, err);
 	if (r)
-		return prefixed(err, r, path);
+		return prefixed(err, r, name);
 	free(s->cur);
 	s->cur = res;
 	s->n = nres;
 	return 0;
 }
 
+int bfs_stack_push(struct bfs_stack *s, const char *name, const char *buf,
+		   size_t len, const struct bfs_stack_opts *o,
+		   struct bfs_error *err)
+{
+	if (s->nlayers > s->max)
+		return bfs_fail(err, BFS_EUSAGE, "%s: too many layers", name);
+	return s->nlayers ? push_diff(s, name, buf, len, o, err) :
+	       push_base(s, name, buf, len, o, err);
+}
+
 int bfs_stack_load(const char *base, const char *const *diffs, size_t ndiffs,
 		   const struct bfs_stack_opts *o, struct bfs_stack *s,
 		   struct bfs_error *err)
 {
-	char hash[33];
-	struct bfs_tree t;
-	size_t i;
+	size_t i, len;
+	char *buf;
 	int r;
 
-	memset(s, 0, sizeof(*s));
-	s->base = base;
-	s->layers = calloc(ndiffs + 1, sizeof(*s->layers));
-	s->implied = calloc(ndiffs + 1, sizeof(*s->implied));
-	if (!s->layers || !s->implied) {
-		r = bfs_fail(err, BFS_ESYS, "out of memory");
-		goto fail;
+	r = bfs_stack_init(s, ndiffs, err);
+	for (i = 0; !r && i <= ndiffs; i++) {
+		const char *name = i ? diffs[i - 1] : base;
+
+		r = bfs_read_file(name, &buf, &len, err);
+		if (r) {
+			r = prefixed(err, r, name);
+			break;
+		}
+		r = bfs_stack_push(s, name, buf, len, o, err);
+		free(buf);
 	}
-	r = load(base, false, &o->parse, &s->layers[0], hash, err);
 	if (r)
-		goto fail;
-	s->nlayers = 1;
-	memcpy(s->base_hash, hash, sizeof(hash));
-	/* the base's own tree rules first, so its errors name it */
-	r = ndiffs ? bfs_tree_build(&s->layers[0], &t, err) : 0;
-	if (ndiffs)
-		bfs_tree_free(&t);
-	if (r) {
-		r = prefixed(err, r, base);
-		goto fail;
-	}
-	s->n = s->layers[0].nentries;
-	s->cur = malloc((s->n + 1) * sizeof(*s->cur));
-	if (!s->cur) {
-		r = bfs_fail(err, BFS_ESYS, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < s->n; i++)
-		s->cur[i] = &s->layers[0].entries[i];
-	for (i = 0; i < ndiffs; i++) {
-		r = apply_one(s, diffs[i], i, hash, o, err);
-		if (r)
-			goto fail;
-	}
-	return 0;
-fail:
-	bfs_stack_free(s);
+		bfs_stack_free(s);
 	return r;
 }
 
@@ -201,6 +230,7 @@ void bfs_stack_free(struct bfs_stack *s)
 		free(s->implied[i]);
 	free(s->layers);
 	free(s->implied);
+	free(s->names);
 	free(s->cur);
 	memset(s, 0, sizeof(*s));
 }
