@@ -267,6 +267,33 @@ static int check_result(const char *text, const struct bfs_stack_opts *o,
 	return 0;
 }
 
+/*
+ * The merged tree checked as a mount checks it, before any text is made,
+ * so that an error names the base or the diff entry that caused it.
+ */
+static int check_tree(const struct bfs_stack *s, struct bfs_error *err)
+{
+	struct bfs_manifest m;
+	struct bfs_tree t;
+	void *image;
+	size_t size;
+	int r;
+
+	r = bfs_stack_flatten(s, &m, err);
+	if (!r)
+		r = bfs_manifest_encode(&m, &t, &image, &size, err);
+	if (r) {
+		char msg[BFS_ERR_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return bfs_fail(err, r, "%s: %s", s->base, msg);
+	}
+	free(image);
+	bfs_tree_free(&t);
+	bfs_manifest_free(&m);
+	return 0;
+}
+
 int bfs_apply(const char *base, const char *const *diffs, size_t ndiffs,
 	      const struct bfs_stack_opts *o, const struct bfs_dialect *format,
 	      const char *out, struct bfs_error *err)
@@ -279,6 +306,11 @@ int bfs_apply(const char *base, const char *const *diffs, size_t ndiffs,
 	r = bfs_stack_load(base, diffs, ndiffs, o, &s, err);
 	if (r)
 		return r;
+	r = check_tree(&s, err);
+	if (r) {
+		bfs_stack_free(&s);
+		return r;
+	}
 	if (!format)	/* the base's dialect, in its relative snapshot form */
 		format = bfs_dialect_by_format(
 			bfs_dialect_format(s.layers[0].dialect));

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "libbundlefs.h"
+#include "emit.h"
 #include "../kmod/xxh3.h"
 
 static int cmp_entry(const void *a, const void *b)
@@ -61,7 +62,19 @@ static int put_content(json_t *o, const struct bfs_entry *e,
 
 static json_t *entry_json(const struct bfs_entry *e, struct bfs_error *err)
 {
-	json_t *o = json_object(), *s;
+	json_t *o, *s;
+
+	/* names are written uncompressed: one a decoder would expand is lost */
+	if (emit_looks_compressed(e->path, e->path_len)) {
+		emit_ambiguous(e, "path", e->path, e->path_len, err);
+		return NULL;
+	}
+	if (e->kind == BFS_LNK && !e->deleted &&
+	    emit_looks_compressed(e->target, e->size)) {
+		emit_ambiguous(e, "symlink target", e->target, e->size, err);
+		return NULL;
+	}
+	o = json_object();
 
 	json_object_set_new(o, "name", json_stringn(e->path, e->path_len));
 	if (e->deleted) {

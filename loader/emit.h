@@ -32,6 +32,12 @@ int emit_dirs_of(const struct bfs_entry *const *entries, size_t n,
 long emit_dir_index(const struct emit_dirs *ds, const char *path, size_t len);
 void emit_dirs_free(struct emit_dirs *ds);
 
+/* Would a v2 decoder expand @s (`$` digits `/`)?  Then it cannot be
+ * written as it is. */
+bool emit_looks_compressed(const char *s, size_t len);
+int emit_ambiguous(const struct bfs_entry *e, const char *what,
+		   const char *s, size_t len, struct bfs_error *err);
+
 /* @root as compact text with sorted keys into *@text; frees @root. */
 int emit_text(json_t *root, char **text, struct bfs_error *err);
 

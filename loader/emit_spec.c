@@ -42,18 +42,6 @@ static json_t *compress(const struct emit_dirs *ds, const char *path,
 	return s;
 }
 
-/* Would a decoder expand @s (a plain target)?  `$` digits `/`. */
-static bool looks_compressed(const char *s, size_t len)
-{
-	size_t i = 1;
-
-	if (len < 3 || s[0] != '$')
-		return false;
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++;
-	return i > 1 && i < len && s[i] == '/';
-}
-
 static json_t *file_json(const struct emit_dirs *ds, const struct bfs_entry *e,
 			 struct bfs_error *err)
 {
@@ -70,14 +58,10 @@ static json_t *file_json(const struct emit_dirs *ds, const struct bfs_entry *e,
 		if (e->mtime_us)
 			json_object_set_new(o, "mtime",
 					    json_integer(e->mtime_us));
-		if (plain && looks_compressed(e->target, e->size)) {
-			char q[512];
-
-			bfs_quote(q, sizeof(q), e->target, e->size);
+		if (plain && emit_looks_compressed(e->target, e->size)) {
+			emit_ambiguous(e, "symlink target", e->target, e->size,
+				       err);
 			json_decref(o);
-			bfs_fail(err, BFS_EINVAL,
-				 "%s: symlink target %s would be read as `$N/`: it cannot be written in the 2025-12 dialect",
-				 e->label ? e->label : e->path, q);
 			return NULL;
 		}
 		return o;

@@ -174,3 +174,25 @@ int emit_text(json_t *root, char **text, struct bfs_error *err)
 	json_decref(root);
 	return *text ? 0 : bfs_fail(err, BFS_ESYS, "out of memory");
 }
+
+bool emit_looks_compressed(const char *s, size_t len)
+{
+	size_t i = 1;
+
+	if (len < 3 || s[0] != '$')
+		return false;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i > 1 && i < len && s[i] == '/';
+}
+
+int emit_ambiguous(const struct bfs_entry *e, const char *what,
+		   const char *s, size_t len, struct bfs_error *err)
+{
+	char q[512];
+
+	bfs_quote(q, sizeof(q), s, len);
+	return bfs_fail(err, BFS_EINVAL,
+			"%s: %s %s would be read as `$N/` (a directory index): it cannot be written in this dialect",
+			e->label ? e->label : e->path, what, q);
+}

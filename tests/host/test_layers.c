@@ -282,6 +282,24 @@ static void single_layer(void)
 	expect_run("layers: a diff as the base", 1, "", want,
 		   (const char *const[]){ "check", d1, "--root", "/w", NULL });
 
+	/* a name a v2 decoder would expand: compressed in 2025-12, refused
+	 * in v2 beta (written uncompressed, it would name another path) */
+	put(b, SPEC(SD("$0"), SF("$0/f", H1, 3, 7), 3), NULL, NULL);
+	expect_run("layers: a $N/-like name in 2025-12", 0,
+		   SPEC(SD("$0"), SF("$0/f", H1, 3, 7), 3) "\n", "",
+		   (const char *const[]){ "apply", b, NULL });
+	expect_run("layers: a $N/-like name in v2 beta", 1, "",
+		   "bundlefs: files[0] \"$0/f\": path \"$0/f\" would be read as `$N/` (a directory index): it cannot be written in this dialect\n",
+		   (const char *const[]){ "apply", b, "--format", "v2-beta",
+					  NULL });
+	/* the base's own errors name it, also without diffs */
+	put(b, SPEC("", SF("a", H1, 3, 7) "," SF("a", H1, 3, 7), 6), NULL, NULL);
+	snprintf(want, sizeof(want),
+		 "bundlefs: %s: files[1] \"a\": path \"a\" is already files[0] \"a\": two entries for one path\n",
+		 b);
+	expect_run("layers: apply names the base's error", 1, "", want,
+		   (const char *const[]){ "apply", b, "--format", "v1", NULL });
+
 	/* usage */
 	expect_run("layers: --format of no dialect", 2, "",
 		   "bundlefs: apply: unknown --format v3: expected v1, v2-beta or v2-2025-12 (see bundlefs apply --help)\n",
