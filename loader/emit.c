@@ -11,7 +11,6 @@
 
 #include "libbundlefs.h"
 #include "emit.h"
-#include "../kmod/xxh3.h"
 
 static int cmp_entry(const void *a, const void *b)
 {
@@ -21,43 +20,6 @@ static int cmp_entry(const void *a, const void *b)
 	int c = memcmp(x->path, y->path, n);
 
 	return c ? c : (x->path_len > y->path_len) - (x->path_len < y->path_len);
-}
-
-static json_t *hex_string(const uint8_t *d)
-{
-	char h[2 * BUNDLEFS_DIGEST_SIZE + 1];
-	int i;
-
-	for (i = 0; i < BUNDLEFS_DIGEST_SIZE; i++)
-		snprintf(h + 2 * i, 3, "%02x", d[i]);
-	return json_string(h);
-}
-
-/* The content members of a regular file: "hash" or "chunkhashes". */
-static int put_content(json_t *o, const struct bfs_entry *e,
-		       struct bfs_error *err)
-{
-	uint8_t empty[BUNDLEFS_DIGEST_SIZE];
-	json_t *a;
-	uint32_t k;
-
-	if (e->nchunks == 0) {	/* an empty file names the empty object */
-		bundlefs_xxh3_128("", 0, empty);
-		return json_object_set_new(o, "hash", hex_string(empty));
-	}
-	if (e->nchunks == 1) {
-		if (e->size > BUNDLEFS_CHUNK_SIZE)
-			return bfs_fail(err, BFS_EINVAL,
-					"%s: a v1 object of %llu bytes, above the 256 MiB chunk size, cannot be written as a v2 entry",
-					e->label ? e->label : e->path,
-					(unsigned long long)e->size);
-		return json_object_set_new(o, "hash",
-					   hex_string(e->digests[0].bytes));
-	}
-	a = json_array();
-	for (k = 0; k < e->nchunks; k++)
-		json_array_append_new(a, hex_string(e->digests[k].bytes));
-	return json_object_set_new(o, "chunkhashes", a);
 }
 
 static json_t *entry_json(const struct bfs_entry *e, struct bfs_error *err)
@@ -96,14 +58,11 @@ static json_t *entry_json(const struct bfs_entry *e, struct bfs_error *err)
 			json_decref(o);
 			return NULL;
 		}
-		if (put_content(o, e, err)) {
+		if (emit_content(o, e, err)) {
 			json_decref(o);
 			return NULL;
 		}
-		json_object_set_new(o, "mtime", json_integer(e->mtime_us));
-		if (e->exec)
-			json_object_set_new(o, "runnable", json_true());
-		json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+		emit_file_meta(o, e);
 	}
 	return o;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the manifest writers share (emit_util.c): the canonical order of
- * the 2025-12 tooling, hashes as text, and the set of a tree's
- * directories.  Internal to libbundlefs.
+ * What the manifest writers (emit.c, emit_v1.c, emit_spec.c) share, in
+ * emit_util.c: the canonical order of the 2025-12 tooling, hashes as text,
+ * the members of a file, and the set of a tree's directories.  Internal to
+ * libbundlefs.
  */
 #ifndef _BFS_EMIT_H
 #define _BFS_EMIT_H
@@ -20,6 +21,8 @@ int emit_sort(const struct bfs_entry *const *entries, size_t n,
 json_t *emit_hex(const struct bundlefs_digest *d);
 /* "hash" or "chunkhashes" of a hashed regular file. */
 int emit_content(json_t *o, const struct bfs_entry *e, struct bfs_error *err);
+/* "mtime", "runnable" (when set) and "size" of a regular file. */
+void emit_file_meta(json_t *o, const struct bfs_entry *e);
 
 /* Every directory of a tree, listed or implied, in emit_cmp() order. */
 struct emit_dirs {

@@ -70,10 +70,7 @@ static json_t *file_json(const struct emit_dirs *ds, const struct bfs_entry *e,
 		json_decref(o);
 		return NULL;
 	}
-	json_object_set_new(o, "mtime", json_integer(e->mtime_us));
-	if (e->exec)
-		json_object_set_new(o, "runnable", json_true());
-	json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+	emit_file_meta(o, e);
 	return o;
 }
 

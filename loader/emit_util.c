@@ -99,6 +99,14 @@ int emit_content(json_t *o, const struct bfs_entry *e, struct bfs_error *err)
 	return json_object_set_new(o, "chunkhashes", a);
 }
 
+void emit_file_meta(json_t *o, const struct bfs_entry *e)
+{
+	json_object_set_new(o, "mtime", json_integer(e->mtime_us));
+	if (e->exec)
+		json_object_set_new(o, "runnable", json_true());
+	json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+}
+
 static int cmp_dir(const void *a, const void *b)
 {
 	const struct { const char *path; size_t len; bool listed; } *x = a, *y = b;
