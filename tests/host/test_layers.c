@@ -226,6 +226,31 @@ static void beta_stack(void)
 		   SPEC("", SF("d", H3, 2, 8) "," SF("g", H2, 1, 7) "," SL("h", "g"), 3) "\n",
 		   "", (const char *const[]){ "apply", b, d1, d2, "--format",
 					      "v2-2025-12", NULL });
+	/* what a writable layered mount records for its diffs: the v2 beta
+	 * text of its tree, the parent a beta diff on it is checked against */
+	{
+		struct bfs_stack_opts o = { .no_parent_check = false };
+		const char *diffs[] = { d1 };
+		struct bfs_manifest m;
+		struct bfs_tree t;
+		struct bfs_error err;
+		char hash[33], want[33];
+		void *image;
+		size_t size;
+
+		hash_of(BS1, want);
+		if (bfs_layers_to_image(b, diffs, 1, &o, &m, &t, &image, &size,
+					hash, &err)) {
+			failf("layers: the origin hash of a layered tree",
+			      "expected success got \"%s\"", err.msg);
+		} else {
+			check_str("layers: the origin hash of a layered tree",
+				  want, hash);
+			free(image);
+			bfs_tree_free(&t);
+			bfs_manifest_free(&m);
+		}
+	}
 	expect_run("layers: beta stack as v1 names the symlink", 1, "",
 		   "bundlefs: symlink \"h\": v1 (\"2023-03-03\") cannot hold symlinks: give --format v2-beta or v2-2025-12\n",
 		   (const char *const[]){ "apply", b, d1, d2, "--format", "v1",
