@@ -233,6 +233,12 @@ static int parse_regular(struct parser *p, struct bfs_entry *e, json_t *v)
 		return mp_one_object(p, e, hash);
 	}
 	if (!chunks) {		/* unhashed: one unnamed object per chunk */
+		/* no list bounds its chunks: keep them to what v1 allows */
+		if (e->size > (1ULL << BUNDLEFS_MAX_CHUNK_SHIFT))
+			return bfs_fail(p->err, BFS_EINVAL,
+					"%s: unhashed file of %llu bytes is larger than %llu",
+					e->label, (unsigned long long)e->size,
+					1ULL << BUNDLEFS_MAX_CHUNK_SHIFT);
 		e->unhashed = true;
 		p->m->nunhashed++;
 		e->digests = calloc(want ? want : 1, sizeof(*e->digests));
