@@ -543,6 +543,23 @@ t_dialects() {
 	expect_err "d2 straight on the base" "d2.json: parentManifestHash" \
 		bundlefs mount "$DL/v1.json" $m --cache "$CAS" --diff "$DL/d2.json"
 	is_mounted $m && fail "a refused stack left $m mounted"
+	# a writable layered mount: its diff names the tree of the stack as
+	# its parent (UDIR/origin), so it stacks as a third layer
+	u=/tmp/dialects-upper
+	rm -rf $u /tmp/d3.json && mkdir -p $u
+	bundlefs mount "$DL/v1.json" $m --cache "$CAS" --upper $u \
+		--diff "$DL/d1.json" --diff "$DL/d2.json" ||
+		fail "writable layered mount: exit $?"
+	r=ok
+	{ echo new >$m/new.txt && rm $m/readme.txt; } || r="changes on the layered mount"
+	[ "$r" = ok ] && { bundlefs diff $m -o /tmp/d3.json || r="bundlefs diff of the layered mount: exit $?"; }
+	umount $m || fail "umount of the writable layered mount"
+	[ "$r" = ok ] || fail "$r"
+	bundlefs apply "$DL/v1.json" "$DL/d1.json" "$DL/d2.json" /tmp/d3.json \
+		--format v2-2025-12 -o /tmp/d3.applied 2>/tmp/d3.err ||
+		fail "the layered mount's diff does not stack: $(cat /tmp/d3.err)"
+	grep -q '"path":"new.txt"' /tmp/d3.applied || fail "new.txt not in the applied stack"
+	grep -q '"path":"readme.txt"' /tmp/d3.applied && fail "readme.txt still in the applied stack"
 	# an unhashed file: refused, or mounted with its reads failing (EIO)
 	expect_err "unhashed without --allow-unhashed" '"pending.exr": unhashed file' \
 		bundlefs mount "$DL/unhashed.json" $m --cache "$CAS"
