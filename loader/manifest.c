@@ -364,6 +364,21 @@ uint64_t mp_chunks_of(uint64_t size, unsigned shift)
 	return (size >> shift) + !!(size & ((1ULL << shift) - 1));
 }
 
+/* The required "size" and "mtime" of a regular file (every dialect). */
+int mp_size_mtime(struct parser *p, json_t *v, struct bfs_entry *e)
+{
+	bool present;
+	int64_t n;
+	int r;
+
+	r = mp_get_int(p, v, "size", e->label, true, true, &n, &present);
+	if (r)
+		return r;
+	e->size = (uint64_t)n;
+	return mp_get_int(p, v, "mtime", e->label, true, false, &e->mtime_us,
+			  &present);
+}
+
 /* A file with a single object (v1 file, v2 file with "hash"). */
 int mp_one_object(struct parser *p, struct bfs_entry *e, json_t *hash)
 {
@@ -434,8 +449,6 @@ static int parse_v1(struct parser *p, json_t *root)
 		struct bfs_entry *e;
 		const char *name;
 		size_t len;
-		int64_t n;
-		bool present;
 
 		r = mp_begin_entry(p, v, "paths", i, "path", keys, BFS_REG, &e,
 				   &name, &len);
@@ -448,12 +461,7 @@ static int parse_v1(struct parser *p, json_t *root)
 		r = mp_check_path(p, e->path, e->path_len, "path", e->label);
 		if (r)
 			return r;
-		r = mp_get_int(p, v, "size", e->label, true, true, &n, &present);
-		if (r)
-			return r;
-		e->size = (uint64_t)n;
-		r = mp_get_int(p, v, "mtime", e->label, true, false, &e->mtime_us,
-			       &present);
+		r = mp_size_mtime(p, v, e);
 		if (r)
 			return r;
 		if (!json_object_get(v, "hash"))

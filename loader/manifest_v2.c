@@ -208,17 +208,10 @@ static int parse_regular(struct parser *p, struct bfs_entry *e, json_t *v)
 	json_t *hash = json_object_get(v, "hash");
 	json_t *chunks = json_object_get(v, "chunkhashes"), *c;
 	uint64_t want;
-	bool present;
-	int64_t n;
 	size_t i;
 	int r;
 
-	r = mp_get_int(p, v, "size", e->label, true, true, &n, &present);
-	if (r)
-		return r;
-	e->size = (uint64_t)n;
-	r = mp_get_int(p, v, "mtime", e->label, true, false, &e->mtime_us,
-		       &present);
+	r = mp_size_mtime(p, v, e);
 	if (!r)
 		r = mp_get_bool(p, v, "runnable", e->label, &e->exec);
 	if (r)

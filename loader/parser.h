@@ -51,6 +51,7 @@ int mp_check_target(struct parser *p, const struct bfs_entry *e,
 struct bfs_entry *mp_new_entry(struct parser *p);
 int mp_add_size(struct parser *p, const struct bfs_entry *e);
 uint64_t mp_chunks_of(uint64_t size, unsigned shift);
+int mp_size_mtime(struct parser *p, json_t *v, struct bfs_entry *e);
 int mp_one_object(struct parser *p, struct bfs_entry *e, json_t *hash);
 int mp_begin_entry(struct parser *p, json_t *v, const char *list, size_t i,
 		   const char *key, const char *const *keys, int kind,
