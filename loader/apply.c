@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bundlefs apply: a base manifest plus a diff manifest (what `bundlefs
- * diff` writes) to the snapshot manifest of the changed tree.
+ * The merge of one diff into a tree (bfs_merge(), once per layer of
+ * stack.c), and bundlefs apply: a base manifest plus diff manifests (what
+ * `bundlefs diff` writes) to the snapshot manifest of the changed tree.
  *
  * The base's entries are kept sorted by path, so a path and everything
  * below it ("P" and "P/...") is one range found by binary search.  The
@@ -9,8 +10,8 @@
  * base), then its additions in path order (parents before children): an
  * addition replaces what was at its path, and a directory replaced by
  * anything else takes its subtree with it.  Directories the base only
- * implies are made explicit first, so that one emptied by the diff stays,
- * as it did in the mount.  The result is checked the way a mount checks
+ * implies are made explicit first (stack.c, before each diff), so that one
+ * emptied by the diff stays, as it did in the mount.  The result is checked the way a mount checks
  * a manifest (the tree rules, then the image encoding) before it is
  * written.
  */
@@ -20,7 +21,6 @@
 #include <string.h>
 
 #include "libbundlefs.h"
-#include "../kmod/xxh3.h"
 
 struct merge {
 	const struct bfs_entry **cur;	/* the base's entries, sorted */
@@ -91,10 +91,6 @@ static void drop_below(struct merge *mg, const char *path, size_t len)
 	free(prefix);
 }
 
-/*
- * The directories @base implies but does not list, as entries whose paths
- * point into the base's own (*@dirs, to free; NULL when there are none).
- */
 static int cmp_struct(const void *a, const void *b)
 {
 	const struct bfs_entry *x = a, *y = b;
@@ -102,21 +98,25 @@ static int cmp_struct(const void *a, const void *b)
 	return cmp_path(x->path, x->path_len, y->path, y->path_len);
 }
 
-static int implied_dirs(const struct bfs_manifest *base, struct bfs_entry **dirs,
-			size_t *ndirs)
+/*
+ * The directories @cur implies but does not list, as entries whose paths
+ * point into those of @cur (*@dirs, to free; NULL when there are none).
+ */
+int bfs_implied_dirs(const struct bfs_entry *const *cur, size_t n,
+		     struct bfs_entry **dirs, size_t *ndirs)
 {
-	struct merge mg = { .n = base->nentries };
+	struct merge mg = { .n = n };
 	struct bfs_entry *d;
-	size_t i, j, n = 0, k = 0;
+	size_t i, j, k = 0, nd = 0;
 
 	*dirs = NULL;
 	*ndirs = 0;
-	for (i = 0; i < base->nentries; i++)
-		for (j = 0; j < base->entries[i].path_len; j++)
-			n += base->entries[i].path[j] == '/';
-	if (!n)
+	for (i = 0; i < n; i++)
+		for (j = 0; j < cur[i]->path_len; j++)
+			nd += cur[i]->path[j] == '/';
+	if (!nd)
 		return 0;
-	d = calloc(n, sizeof(*d));
+	d = calloc(nd, sizeof(*d));
 	mg.cur = malloc(mg.n * sizeof(*mg.cur));
 	mg.gone = calloc(mg.n, sizeof(*mg.gone));
 	if (!d || !mg.cur || !mg.gone) {
@@ -125,8 +125,8 @@ static int implied_dirs(const struct bfs_manifest *base, struct bfs_entry **dirs
 		free(mg.gone);
 		return -1;
 	}
-	for (i = 0; i < base->nentries; i++) {
-		const struct bfs_entry *e = &base->entries[i];
+	for (i = 0; i < n; i++) {
+		const struct bfs_entry *e = cur[i];
 
 		mg.cur[i] = e;
 		for (j = 0; j < e->path_len; j++) {
@@ -140,31 +140,31 @@ static int implied_dirs(const struct bfs_manifest *base, struct bfs_entry **dirs
 	}
 	qsort(mg.cur, mg.n, sizeof(*mg.cur), cmp_entry);
 	qsort(d, k, sizeof(*d), cmp_struct);
-	/* keep each path once, and only where the base has no entry */
-	for (i = 0, n = 0; i < k; i++) {
-		if ((n && !cmp_struct(&d[i], &d[n - 1])) ||
+	/* keep each path once, and only where @cur has no entry */
+	for (i = 0, nd = 0; i < k; i++) {
+		if ((nd && !cmp_struct(&d[i], &d[nd - 1])) ||
 		    find(&mg, d[i].path, d[i].path_len) >= 0)
 			continue;
-		d[n++] = d[i];
+		d[nd++] = d[i];
 	}
 	free(mg.cur);
 	free(mg.gone);
 	*dirs = d;
-	*ndirs = n;
+	*ndirs = nd;
 	return 0;
 }
 
 /*
- * Apply @diff to the entries of @base plus @extra (its implied
- * directories); @out gets the surviving and new entries (pointers into
- * all three).
+ * Apply @diff to the entries @cur (the base, or the layers merged so far,
+ * with their implied directories listed); @out gets the surviving and new
+ * entries (pointers into both).
  */
-static int merge(const struct bfs_manifest *base, const struct bfs_entry *extra,
-		 size_t nextra, const struct bfs_manifest *diff,
-		 const struct bfs_entry ***out, size_t *nout,
-		 struct bfs_error *err)
+int bfs_merge(const struct bfs_entry *const *cur, size_t n,
+	      const struct bfs_manifest *diff, bool first,
+	      const struct bfs_entry ***out, size_t *nout,
+	      struct bfs_error *err)
 {
-	struct merge mg = { .n = base->nentries + nextra };
+	struct merge mg = { .n = n };
 	const struct bfs_entry **adds, **res;
 	size_t i, nadds = 0, nres = 0;
 	long at;
@@ -178,13 +178,10 @@ static int merge(const struct bfs_manifest *base, const struct bfs_entry *extra,
 		free(adds);
 		return bfs_fail(err, BFS_ESYS, "out of memory");
 	}
-	for (i = 0; i < base->nentries; i++)
-		mg.cur[i] = &base->entries[i];
-	for (i = 0; i < nextra; i++)
-		mg.cur[base->nentries + i] = &extra[i];
+	memcpy(mg.cur, cur, n * sizeof(*mg.cur));
 	qsort(mg.cur, mg.n, sizeof(*mg.cur), cmp_entry);
 
-	/* a delete names a path of the base, not one of its own making */
+	/* a delete names a path below it, not one of its own making */
 	for (i = 0; i < diff->nentries; i++) {
 		const struct bfs_entry *d = &diff->entries[i];
 
@@ -193,8 +190,9 @@ static int merge(const struct bfs_manifest *base, const struct bfs_entry *extra,
 			free(mg.gone);
 			free(adds);
 			return bfs_fail(err, BFS_EINVAL,
-					"%s: deletes a path the base does not have",
-					d->label);
+					"%s: deletes a path %s", d->label,
+					first ? "the base does not have" :
+					"the layers below do not have");
 		}
 	}
 	for (i = 0; i < diff->nentries; i++) {
@@ -247,15 +245,17 @@ static int merge(const struct bfs_manifest *base, const struct bfs_entry *extra,
 }
 
 /* What a mount would say of @text: the manifest, its tree, its image. */
-static int check_result(const char *text, struct bfs_error *err)
+static int check_result(const char *text, const struct bfs_stack_opts *o,
+			struct bfs_error *err)
 {
+	struct bfs_parse_opts po = { .allow_unhashed = o->parse.allow_unhashed };
 	struct bfs_manifest m;
 	struct bfs_tree t;
 	void *image;
 	size_t size;
 	int r;
 
-	r = bfs_manifest_parse(text, strlen(text), &m, err);
+	r = bfs_manifest_parse_opts(text, strlen(text), false, &po, &m, err);
 	if (r)
 		return r;
 	r = bfs_manifest_encode(&m, &t, &image, &size, err);
@@ -267,89 +267,72 @@ static int check_result(const char *text, struct bfs_error *err)
 	return 0;
 }
 
-static void hex(const uint8_t *d, char out[33])
+/*
+ * The merged tree checked as a mount checks it, before any text is made,
+ * so that an error names the base or the diff entry that caused it.
+ */
+static int check_tree(const struct bfs_stack *s, struct bfs_error *err)
 {
-	int i;
-
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
-int bfs_apply(const char *base_path, const char *diff_path, const char *out,
-	      struct bfs_error *err)
-{
-	struct bfs_manifest base, diff;
-	const struct bfs_entry **res = NULL;
-	struct bfs_entry *extra = NULL;
-	struct bfs_tree tree;
-	char *buf, *text = NULL, have[33];
-	uint8_t digest[16];
-	size_t len, n = 0, nextra = 0;
+	struct bfs_manifest m;
+	struct bfs_tree t;
+	void *image;
+	size_t size;
 	int r;
 
-	r = bfs_read_file(base_path, &buf, &len, err);
+	r = bfs_stack_flatten(s, &m, err);
+	if (!r)
+		r = bfs_manifest_encode(&m, &t, &image, &size, err);
+	if (r) {
+		char msg[BFS_ERR_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return bfs_fail(err, r, "%s: %s", s->base, msg);
+	}
+	free(image);
+	bfs_tree_free(&t);
+	bfs_manifest_free(&m);
+	return 0;
+}
+
+int bfs_apply(const char *base, const char *const *diffs, size_t ndiffs,
+	      const struct bfs_stack_opts *o, const struct bfs_dialect *format,
+	      const char *out, struct bfs_error *err)
+{
+	bool explicit = format;
+	struct bfs_stack s;
+	char *text = NULL;
+	int r;
+
+	r = bfs_stack_load(base, diffs, ndiffs, o, &s, err);
 	if (r)
 		return r;
-	bundlefs_xxh3_128(buf, len, digest);
-	hex(digest, have);
-	r = bfs_manifest_parse(buf, len, &base, err);
-	free(buf);
+	r = check_tree(&s, err);
 	if (r) {
-		char msg[BFS_ERR_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return bfs_fail(err, r, "%s: %s", base_path, msg);
-	}
-	r = bfs_read_file(diff_path, &buf, &len, err);
-	if (!r) {
-		r = bfs_diff_manifest_parse(buf, len, &diff, err);
-		free(buf);
-		if (r) {
-			char msg[BFS_ERR_MAX];
-
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			r = bfs_fail(err, r, "%s: %s", diff_path, msg);
-		}
-	}
-	if (r) {
-		bfs_manifest_free(&base);
+		bfs_stack_free(&s);
 		return r;
 	}
-	r = bfs_tree_build(&base, &tree, err);
-	if (r) {
-		char msg[BFS_ERR_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		r = bfs_fail(err, r, "%s: %s", base_path, msg);
-		goto out;
-	}
-	bfs_tree_free(&tree);
-	if (strcmp(diff.parent_hash, have)) {
-		r = bfs_fail(err, BFS_EINVAL,
-			     "%s: parentManifestHash %s is not the xxh128 of %s (%s): the diff was made against another manifest",
-			     diff_path, diff.parent_hash, base_path, have);
-		goto out;
-	}
-	if (implied_dirs(&base, &extra, &nextra)) {
-		r = bfs_fail(err, BFS_ESYS, "out of memory");
-		goto out;
-	}
-	r = merge(&base, extra, nextra, &diff, &res, &n, err);
+	if (!format)	/* the base's dialect, in its relative snapshot form */
+		format = bfs_dialect_by_format(
+			bfs_dialect_format(s.layers[0].dialect));
+	r = bfs_manifest_dump_as(format, s.cur, s.n, &text, err);
+	/*
+	 * A v1 base whose tree now needs more than v1 holds (what a writable
+	 * mount of it makes: an emptied directory, a symlink) is written in
+	 * the dialect of its last diff, unless v1 was asked for.
+	 */
+	if (r == BFS_EINVAL && !explicit && format->id == BFS_D_V1 && ndiffs)
+		r = bfs_manifest_dump_as(bfs_dialect_by_format(
+			bfs_dialect_format(s.layers[ndiffs].dialect)),
+			s.cur, s.n, &text, err);
 	if (!r)
-		r = bfs_manifest_dump(res, n, NULL, &text, err);
-	if (!r)
-		r = check_result(text, err);
+		r = check_result(text, o, err);
 	if (!r && out) {
 		r = bfs_write_atomic(out, text, strlen(text), err);
 	} else if (!r) {
 		r = puts(text) < 0 || fflush(stdout) ?
 		    bfs_fail(err, BFS_ESYS, "writing: %s", strerror(errno)) : 0;
 	}
-out:
 	free(text);
-	free(res);
-	free(extra);
-	bfs_manifest_free(&diff);
-	bfs_manifest_free(&base);
+	bfs_stack_free(&s);
 	return r;
 }

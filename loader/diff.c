@@ -319,23 +319,33 @@ int bfs_upper_of(const char *mnt, char *upper, size_t size,
 int bfs_write_origin(const char *mnt, const char *manifest,
 		     struct bfs_error *err)
 {
-	char upper[4096], path[4200], h[33], text[256];
+	char h[33];
 	uint8_t digest[16];
 	size_t len;
 	char *buf;
 	int r;
 
-	r = bfs_upper_of(mnt, upper, sizeof(upper), err);
-	if (r)
-		return r;
 	r = bfs_read_file(manifest, &buf, &len, err);
 	if (r)
 		return r;
 	bundlefs_xxh3_128(buf, len, digest);
 	free(buf);
 	hex(digest, h);
+	return bfs_write_origin_hash(mnt, h, err);
+}
+
+/* The same with the hash given: a layered mount's tree is no file. */
+int bfs_write_origin_hash(const char *mnt, const char hash[33],
+			  struct bfs_error *err)
+{
+	char upper[4096], path[4200], text[256];
+	int r;
+
+	r = bfs_upper_of(mnt, upper, sizeof(upper), err);
+	if (r)
+		return r;
 	snprintf(path, sizeof(path), "%s/origin", upper);
-	snprintf(text, sizeof(text), "{\"manifestHash\":\"%s\"}\n", h);
+	snprintf(text, sizeof(text), "{\"manifestHash\":\"%s\"}\n", hash);
 	return bfs_write_atomic(path, text, strlen(text), err);
 }
 

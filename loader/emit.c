@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "libbundlefs.h"
-#include "../kmod/xxh3.h"
+#include "emit.h"
 
 static int cmp_entry(const void *a, const void *b)
 {
@@ -22,46 +22,21 @@ static int cmp_entry(const void *a, const void *b)
 	return c ? c : (x->path_len > y->path_len) - (x->path_len < y->path_len);
 }
 
-static json_t *hex_string(const uint8_t *d)
-{
-	char h[2 * BUNDLEFS_DIGEST_SIZE + 1];
-	int i;
-
-	for (i = 0; i < BUNDLEFS_DIGEST_SIZE; i++)
-		snprintf(h + 2 * i, 3, "%02x", d[i]);
-	return json_string(h);
-}
-
-/* The content members of a regular file: "hash" or "chunkhashes". */
-static int put_content(json_t *o, const struct bfs_entry *e,
-		       struct bfs_error *err)
-{
-	uint8_t empty[BUNDLEFS_DIGEST_SIZE];
-	json_t *a;
-	uint32_t k;
-
-	if (e->nchunks == 0) {	/* an empty file names the empty object */
-		bundlefs_xxh3_128("", 0, empty);
-		return json_object_set_new(o, "hash", hex_string(empty));
-	}
-	if (e->nchunks == 1) {
-		if (e->size > BUNDLEFS_CHUNK_SIZE)
-			return bfs_fail(err, BFS_EINVAL,
-					"%s: a v1 object of %llu bytes, above the 256 MiB chunk size, cannot be written as a v2 entry",
-					e->label ? e->label : e->path,
-					(unsigned long long)e->size);
-		return json_object_set_new(o, "hash",
-					   hex_string(e->digests[0].bytes));
-	}
-	a = json_array();
-	for (k = 0; k < e->nchunks; k++)
-		json_array_append_new(a, hex_string(e->digests[k].bytes));
-	return json_object_set_new(o, "chunkhashes", a);
-}
-
 static json_t *entry_json(const struct bfs_entry *e, struct bfs_error *err)
 {
-	json_t *o = json_object(), *s;
+	json_t *o, *s;
+
+	/* names are written uncompressed: one a decoder would expand is lost */
+	if (emit_looks_compressed(e->path, e->path_len)) {
+		emit_ambiguous(e, "path", e->path, e->path_len, err);
+		return NULL;
+	}
+	if (e->kind == BFS_LNK && !e->deleted &&
+	    emit_looks_compressed(e->target, e->size)) {
+		emit_ambiguous(e, "symlink target", e->target, e->size, err);
+		return NULL;
+	}
+	o = json_object();
 
 	json_object_set_new(o, "name", json_stringn(e->path, e->path_len));
 	if (e->deleted) {
@@ -73,14 +48,21 @@ static json_t *entry_json(const struct bfs_entry *e, struct bfs_error *err)
 		json_object_set_new(s, "name", json_stringn(e->target, e->size));
 		json_object_set_new(o, "symlink", s);
 	} else if (e->kind == BFS_REG) {
-		if (put_content(o, e, err)) {
+		if (e->unhashed) {
+			char q[512];
+
+			bfs_quote(q, sizeof(q), e->path, e->path_len);
+			bfs_fail(err, BFS_EINVAL,
+				 "file %s: v2 (\"%s\") cannot hold unhashed files: give --format v2-2025-12",
+				 q, BFS_V2_VERSION);
 			json_decref(o);
 			return NULL;
 		}
-		json_object_set_new(o, "mtime", json_integer(e->mtime_us));
-		if (e->exec)
-			json_object_set_new(o, "runnable", json_true());
-		json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+		if (emit_content(o, e, err)) {
+			json_decref(o);
+			return NULL;
+		}
+		emit_file_meta(o, e);
 	}
 	return o;
 }
@@ -132,4 +114,19 @@ int bfs_manifest_dump(const struct bfs_entry *const *entries, size_t n,
 	json_decref(root);
 	free(sorted);
 	return r;
+}
+
+int bfs_manifest_dump_as(const struct bfs_dialect *d,
+			 const struct bfs_entry *const *entries, size_t n,
+			 char **text, struct bfs_error *err)
+{
+	switch (d->id) {
+	case BFS_D_V1:
+		return bfs_manifest_dump_v1(entries, n, text, err);
+	case BFS_D_V2BETA:
+		return bfs_manifest_dump(entries, n, NULL, text, err);
+	case BFS_D_SPEC:
+		break;
+	}
+	return bfs_manifest_dump_spec(entries, n, text, err);
 }

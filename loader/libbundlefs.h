@@ -35,6 +35,44 @@ void bfs_quote(char *out, size_t outsz, const char *s, size_t len);
 
 #define BFS_V1_VERSION	"2023-03-03"
 #define BFS_V2_VERSION	"2025-12-04-beta"
+/* an older build of the 2025-12 writer: a relative snapshot */
+#define BFS_SPEC_OLD_VERSION	"2025-12"
+
+/* The three dialects (dialect.c): how a document names its entries. */
+enum bfs_dialect_id {
+	BFS_D_V1 = 1,		/* manifestVersion "2023-03-03": paths[] */
+	BFS_D_V2BETA = 2,	/* manifestVersion "2025-12-04-beta": name */
+	BFS_D_SPEC = 3,		/* specificationVersion ...-2025-12: path */
+};
+
+struct bfs_dialect {
+	enum bfs_dialect_id id;
+	const char *version;	/* the value of @field */
+	const char *field;	/* "manifestVersion" or "specificationVersion" */
+	bool absolute, diff;	/* the specification's variants */
+	/* member names of entries */
+	const char *key, *del, *target;
+};
+
+/*
+ * The dialect of a document from its manifestVersion and
+ * specificationVersion members (NULL when absent): NULL and *@why set
+ * when they are missing, both present or unknown.
+ */
+const struct bfs_dialect *bfs_dialect_detect(const char *mver, size_t mlen,
+					     const char *sver, size_t slen,
+					     char *why, size_t whysz);
+/* --format NAME of `bundlefs apply`: v1, v2-beta, v2-2025-12; or NULL. */
+const struct bfs_dialect *bfs_dialect_by_format(const char *name);
+#define BFS_FORMATS "v1, v2-beta or v2-2025-12"
+/* the relative snapshot dialect written for @d (a format name too) */
+const char *bfs_dialect_format(const struct bfs_dialect *d);
+
+/* What the caller allows beyond a plain relative, hashed snapshot. */
+struct bfs_parse_opts {
+	const char *root;	/* absolute manifests: the prefix to strip */
+	bool allow_unhashed;	/* unhashed files load and read as EIO */
+};
 
 enum bfs_kind {
 	BFS_DIR = 1,
@@ -55,11 +93,14 @@ struct bfs_entry {
 	struct bundlefs_digest *digests;
 	char *target;		/* LNK: expanded target, NUL-terminated */
 	bool deleted;		/* diff: "delete": the path and all below it */
+	bool unhashed;		/* REG: no content (2025-12 unhashed file) */
 };
 
 struct bfs_manifest {
-	int version;		/* 1 or 2 */
+	int version;		/* 1 or 2 (both v2 dialects) */
 	const char *version_str;
+	const struct bfs_dialect *dialect;
+	size_t nunhashed;	/* unhashed files (entries with ->unhashed) */
 	uint32_t chunk_shift;	/* 28; larger for v1 files above 256 MiB */
 	uint64_t total_size;
 	size_t nentries;
@@ -72,6 +113,10 @@ int bfs_manifest_parse(const char *buf, size_t len, struct bfs_manifest *m,
 		       struct bfs_error *err);
 /* The same for a diff manifest (v2 with parentManifestHash). */
 int bfs_diff_manifest_parse(const char *buf, size_t len,
+			    struct bfs_manifest *m, struct bfs_error *err);
+/* Either, with options (@opts may be NULL). */
+int bfs_manifest_parse_opts(const char *buf, size_t len, bool diff,
+			    const struct bfs_parse_opts *opts,
 			    struct bfs_manifest *m, struct bfs_error *err);
 /* Read and parse a file. */
 int bfs_manifest_load(const char *path, struct bfs_manifest *m,
@@ -119,9 +164,20 @@ int bfs_manifest_to_image(const char *path, struct bfs_manifest *m,
 			  struct bfs_tree *t, void **image, size_t *size,
 			  struct bfs_error *err);
 
+/*
+ * absolute.c: @path (@len bytes, absolute) with the prefix @root and its
+ * '/' removed, in place; -1 when it is not below @root, 1 when it is @root
+ * or one of its ancestors (nothing of the tree), 0 otherwise.
+ */
+int bfs_strip_root(const char *root, char *path, size_t *len);
+/* An absolute symlink target (stripped of @root) made relative to the
+ * directory of @link: a new string, or NULL without memory. */
+char *bfs_relative_target(const char *link, size_t link_len,
+			  const char *target, size_t target_len, size_t *out_len);
+
 /* Counters printed by `bundlefs check`. */
 struct bfs_stats {
-	uint64_t files, dirs, links, total_bytes, chunks, objects;
+	uint64_t files, dirs, links, total_bytes, chunks, objects, unhashed;
 };
 void bfs_stats(const struct bfs_manifest *m, const struct bfs_tree *t,
 	       struct bfs_stats *st);
@@ -145,9 +201,75 @@ int bfs_manifest_dump(const struct bfs_entry *const *entries, size_t n,
 		      const char *parent_hash, char **text,
 		      struct bfs_error *err);
 
-/* apply.c: BASE + DIFF -> the snapshot manifest @out (NULL: stdout). */
-int bfs_apply(const char *base, const char *diff, const char *out,
+/* emit_v1.c, emit_spec.c: the same in the other dialects (snapshots). */
+int bfs_manifest_dump_v1(const struct bfs_entry *const *entries, size_t n,
+			 char **text, struct bfs_error *err);
+int bfs_manifest_dump_spec(const struct bfs_entry *const *entries, size_t n,
+			   char **text, struct bfs_error *err);
+/* The snapshot text of @entries in the relative form of dialect @d. */
+int bfs_manifest_dump_as(const struct bfs_dialect *d,
+			 const struct bfs_entry *const *entries, size_t n,
+			 char **text, struct bfs_error *err);
+
+/*
+ * stack.c: a base manifest and diffs applied in order (layered mounts,
+ * `bundlefs apply`).  Errors name the file at fault.
+ */
+struct bfs_stack_opts {
+	struct bfs_parse_opts parse;
+	bool no_parent_check;	/* --no-parent-check */
+};
+
+struct bfs_stack {
+	const char *base;		/* its file */
+	char base_hash[33];		/* the xxh128 of its bytes */
+	struct bfs_manifest *layers;	/* [0] the base, then the diffs */
+	const char **names;		/* their files, for messages */
+	size_t nlayers, max;
+	struct bfs_entry **implied;	/* directories made explicit */
+	size_t nimplied;
+	const struct bfs_entry **cur;	/* the merged tree's entries */
+	size_t n;
+};
+
+int bfs_stack_load(const char *base, const char *const *diffs, size_t ndiffs,
+		   const struct bfs_stack_opts *o, struct bfs_stack *s,
+		   struct bfs_error *err);
+/* The same from text: room for @max_diffs, then the base, then each diff
+ * (@name, kept by the caller, is what messages call it). */
+int bfs_stack_init(struct bfs_stack *s, size_t max_diffs,
+		   struct bfs_error *err);
+int bfs_stack_push(struct bfs_stack *s, const char *name, const char *buf,
+		   size_t len, const struct bfs_stack_opts *o,
+		   struct bfs_error *err);
+void bfs_stack_free(struct bfs_stack *s);
+/* The merged tree as one manifest (copies: @s may be freed after). */
+int bfs_stack_flatten(const struct bfs_stack *s, struct bfs_manifest *m,
+		      struct bfs_error *err);
+/*
+ * MANIFEST [--diff D]... -> image, what check, encode, load and mount run;
+ * @hash gets the xxh128 a diff made on this tree names as its parent.
+ */
+int bfs_layers_to_image(const char *base, const char *const *diffs,
+			size_t ndiffs, const struct bfs_stack_opts *o,
+			struct bfs_manifest *m, struct bfs_tree *t,
+			void **image, size_t *size, char hash[33],
+			struct bfs_error *err);
+
+/* apply.c: one diff applied to the entries @cur (sorted or not). */
+int bfs_merge(const struct bfs_entry *const *cur, size_t n,
+	      const struct bfs_manifest *diff, bool first,
+	      const struct bfs_entry ***out, size_t *nout,
 	      struct bfs_error *err);
+/* The directories @cur implies but does not list (*@dirs to free). */
+int bfs_implied_dirs(const struct bfs_entry *const *cur, size_t n,
+		     struct bfs_entry **dirs, size_t *ndirs);
+
+/* BASE + DIFFS -> the snapshot manifest @out (NULL: stdout), in @format
+ * (NULL: the base's dialect). */
+int bfs_apply(const char *base, const char *const *diffs, size_t ndiffs,
+	      const struct bfs_stack_opts *o, const struct bfs_dialect *format,
+	      const char *out, struct bfs_error *err);
 
 /* diff.c: the changes of a writable mount */
 int bfs_ioctl_changes(const char *mnt, void **buf, size_t *len,
@@ -158,6 +280,8 @@ int bfs_upper_of(const char *mnt, char *upper, size_t size,
 		 struct bfs_error *err);
 int bfs_write_origin(const char *mnt, const char *manifest,
 		     struct bfs_error *err);
+int bfs_write_origin_hash(const char *mnt, const char hash[33],
+			  struct bfs_error *err);
 int bfs_read_origin(const char *mnt, char hash[33], struct bfs_error *err);
 
 #endif /* _LIBBUNDLEFS_H */

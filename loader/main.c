@@ -24,43 +24,61 @@
 static const char usage_main[] =
 "usage: bundlefs COMMAND [OPTIONS] ARGS...\n"
 "\n"
-"Mount job-bundle manifests (v1 2023-03-03, v2 2025-12-04-beta).\n"
+"Mount job-bundle manifests (v1 2023-03-03, v2 2025-12-04-beta, v2 2025-12).\n"
 "\n"
 "commands:\n"
-"  check MANIFEST              validate a manifest and print its counts\n"
-"  encode MANIFEST OUT         write the binary image of a manifest\n"
-"  load MANIFEST MNT           load a manifest into an empty bundlefs mount\n"
+"  check MANIFEST [--diff D]...\n"
+"                              validate a manifest and print its counts\n"
+"  encode MANIFEST OUT [--diff D]...\n"
+"                              write the binary image of a manifest\n"
+"  load MANIFEST MNT [--diff D]...\n"
+"                              load a manifest into an empty bundlefs mount\n"
 "  load --image FILE MNT       push a raw image file, unchanged\n"
-"  mount MANIFEST MNT --cache DIR [--upper DIR] [-o OPTS]\n"
+"  mount MANIFEST MNT --cache DIR [--diff D]... [--upper DIR] [-o OPTS]\n"
 "                              mount bundlefs on MNT and load MANIFEST\n"
 "  diff MNT [-o FILE] [--objects DIR]\n"
 "                              what a writable mount changed, as a diff manifest\n"
-"  apply BASE DIFF [-o OUT]    a manifest plus a diff, as one manifest\n"
+"  apply BASE [DIFF...] [-o OUT] [--format F]\n"
+"                              a manifest plus diffs, as one manifest\n"
 "\n"
 "Each command takes --help.\n"
 "exit status: 0 ok, 1 invalid manifest or image, 2 usage error,\n"
 "3 system error (I/O, mount, ioctl).\n";
 
+#define LAYER_HELP \
+"\n" \
+"  --diff D          apply the diff manifest D on top (repeatable: in order)\n" \
+"  --root PREFIX     absolute manifests: the directory their paths are under\n" \
+"  --allow-unhashed  accept unhashed files (2025-12); their reads fail (EIO)\n" \
+"  --no-parent-check do not match each diff's parentManifestHash\n"
+
 static const char usage_check[] =
-"usage: bundlefs check MANIFEST\n"
+"usage: bundlefs check MANIFEST [--diff D]... [--root PREFIX]\n"
+"                      [--allow-unhashed] [--no-parent-check]\n"
 "\n"
-"Parse, validate and encode MANIFEST without touching the kernel, then\n"
-"print the number of files, directories (not counting the root),\n"
-"symlinks, total bytes, chunks and distinct objects.\n";
+"Parse, validate and encode MANIFEST (with the diffs applied in order)\n"
+"without touching the kernel, then print the number of files, directories\n"
+"(not counting the root), symlinks, total bytes, chunks and distinct\n"
+"objects, and the unhashed files if any.\n"
+LAYER_HELP;
 
 static const char usage_encode[] =
-"usage: bundlefs encode MANIFEST OUT\n"
+"usage: bundlefs encode MANIFEST OUT [--diff D]... [--root PREFIX]\n"
+"                       [--allow-unhashed] [--no-parent-check]\n"
 "\n"
-"Validate MANIFEST and write its binary image to OUT (through a\n"
-"temporary file renamed into place).\n";
+"Validate MANIFEST (with the diffs applied) and write its binary image to\n"
+"OUT (through a temporary file renamed into place).\n"
+LAYER_HELP;
 
 static const char usage_load[] =
-"usage: bundlefs load MANIFEST MNT\n"
+"usage: bundlefs load MANIFEST MNT [--diff D]... [--root PREFIX]\n"
+"                     [--allow-unhashed] [--no-parent-check]\n"
 "       bundlefs load --image FILE MNT\n"
 "\n"
 "Issue BUNDLEFS_IOC_LOAD on MNT, the root of an empty bundlefs mount,\n"
 "with the image of MANIFEST; with --image, with the bytes of FILE as\n"
-"they are (no validation: for testing the kernel's checks).\n";
+"they are (no validation: for testing the kernel's checks).\n"
+LAYER_HELP;
 
 static const char usage_diff[] =
 "usage: bundlefs diff MNT [-o FILE] [--objects DIR] [--parent-hash HASH]\n"
@@ -78,19 +96,30 @@ static const char usage_diff[] =
 "                     bundlefs mount or load recorded in the upper directory)\n";
 
 static const char usage_apply[] =
-"usage: bundlefs apply BASE DIFF [-o OUT]\n"
+"usage: bundlefs apply BASE [DIFF...] [-o OUT] [--format FORMAT] [--root PREFIX]\n"
+"                      [--allow-unhashed] [--no-parent-check]\n"
 "\n"
-"Apply the diff manifest DIFF (what bundlefs diff wrote) to the manifest\n"
-"BASE it was made against (its parentManifestHash must be BASE's xxh128)\n"
-"and write the resulting snapshot as a v2 (\"2025-12-04-beta\") manifest to\n"
-"OUT (atomically) or standard output.  Mounted over the cache plus the\n"
-"diff's --objects, it shows the tree the writable mount showed.\n"
+"Apply the diff manifests DIFF (what bundlefs diff wrote), in order, to the\n"
+"manifest BASE (the first diff's parentManifestHash must be BASE's xxh128,\n"
+"a later one's that of the text apply writes for the layers below it) and\n"
+"write the resulting snapshot to OUT (atomically) or standard output, in\n"
+"BASE's dialect or FORMAT.  Mounted over the cache plus the diffs'\n"
+"--objects, it shows the tree the writable mount showed.  Without a DIFF,\n"
+"BASE is written in FORMAT.  A v1 BASE whose tree needs more than v1 holds\n"
+"is written in the last diff's dialect unless --format v1 is given.\n"
 "\n"
-"  -o FILE            write the manifest to FILE\n";
+"  -o FILE            write the manifest to FILE\n"
+"  --format FORMAT    v1, v2-beta or v2-2025-12 (default: BASE's; v1 refuses\n"
+"                     a tree with symlinks, empty directories, executables,\n"
+"                     chunked or unhashed files)\n"
+"  --root PREFIX      absolute manifests: the directory their paths are under\n"
+"  --allow-unhashed   accept unhashed files (2025-12 output only)\n"
+"  --no-parent-check  do not match each diff's parentManifestHash\n";
 
 static const char usage_mount[] =
-"usage: bundlefs mount MANIFEST MNT --cache DIR [--upper DIR] [--uid USER]\n"
-"                      [--gid GROUP] [-o OPTS]\n"
+"usage: bundlefs mount MANIFEST MNT --cache DIR [--diff D]... [--upper DIR]\n"
+"                      [--uid USER] [--gid GROUP] [-o OPTS] [--root PREFIX]\n"
+"                      [--allow-unhashed] [--no-parent-check]\n"
 "\n"
 "Validate and encode MANIFEST, mount bundlefs on MNT with\n"
 "\"cache=DIR[,OPTS]\" (read-only unless OPTS has upper=) and load the\n"
@@ -101,7 +130,8 @@ static const char usage_mount[] =
 "                    MANIFEST (a DIR of another manifest is refused)\n"
 "  --uid USER        owner of every manifest entry (name or number;\n"
 "  --gid GROUP       default: the caller's ids)\n"
-"  -o OPTS           more mount options, comma-separated\n";
+"  -o OPTS           more mount options, comma-separated\n"
+LAYER_HELP;
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
@@ -148,45 +178,141 @@ static int parse_opts(int argc, char **argv, const char *cmd,
 	return -1;
 }
 
-static const struct option help_only[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static int fail(const char *what, const struct bfs_error *err, int code)
 {
 	fprintf(stderr, PROG ": %s: %s\n", what, err->msg);
 	return code;
 }
 
+/* --diff, --root, --allow-unhashed, --no-parent-check */
+#define LAYER_LONGOPTS \
+	{ "diff", required_argument, NULL, 'D' }, \
+	{ "root", required_argument, NULL, 'R' }, \
+	{ "allow-unhashed", no_argument, NULL, 'A' }, \
+	{ "no-parent-check", no_argument, NULL, 'N' }
+
+struct layer_args {
+	const char **diffs;	/* room for argc */
+	size_t ndiffs;
+	struct bfs_stack_opts o;
+	const char *cmd;
+};
+
+/* One of LAYER_LONGOPTS: -1 to go on (also for others), else exit code. */
+static int layer_opt(struct layer_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case 'D':
+		a->diffs[a->ndiffs++] = arg;
+		break;
+	case 'R':
+		if (arg[0] != '/')
+			return usage_error(a->cmd,
+					   "--root %s: expected an absolute path",
+					   arg);
+		a->o.parse.root = arg;
+		break;
+	case 'A':
+		a->o.parse.allow_unhashed = true;
+		break;
+	case 'N':
+		a->o.no_parent_check = true;
+		break;
+	}
+	return -1;
+}
+
+static int layer_init(struct layer_args *a, const char *cmd, int argc)
+{
+	memset(a, 0, sizeof(*a));
+	a->cmd = cmd;
+	a->diffs = calloc((size_t)argc + 1, sizeof(*a->diffs));
+	if (!a->diffs) {
+		fprintf(stderr, PROG ": %s: out of memory\n", cmd);
+		return BFS_ESYS;
+	}
+	return -1;
+}
+
+static int layer_only(int c, const char *arg, void *ctx)
+{
+	return layer_opt(ctx, c, arg);
+}
+
+/* MANIFEST and its diffs to an image; the error line names the file. */
+static int layers_image(const struct layer_args *a, const char *manifest,
+			struct bfs_manifest *m, struct bfs_tree *t,
+			void **image, size_t *size, char hash[33])
+{
+	struct bfs_error err;
+	int r = bfs_layers_to_image(manifest, a->diffs, a->ndiffs, &a->o, m,
+				    t, image, size, hash, &err);
+
+	if (r)
+		fprintf(stderr, PROG ": %s\n", err.msg);
+	return r;
+}
+
+/* `bundlefs check` lists the files whose reads fail. */
+static void print_unhashed(const struct bfs_manifest *m)
+{
+	char q[512];
+	size_t i;
+
+	if (!m->nunhashed)
+		return;
+	printf("unhashed files (reads fail with EIO): %zu\n", m->nunhashed);
+	for (i = 0; i < m->nentries; i++)
+		if (m->entries[i].kind == BFS_REG && m->entries[i].unhashed) {
+			bfs_quote(q, sizeof(q), m->entries[i].path,
+				  m->entries[i].path_len);
+			printf("  %s\n", q);
+		}
+}
+
 static int cmd_check(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		LAYER_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct layer_args a;
 	struct bfs_manifest m;
 	struct bfs_tree t;
 	struct bfs_stats st;
-	struct bfs_error err;
+	char hash[33];
 	size_t size;
 	void *image;
 	int r;
 
-	r = parse_opts(argc, argv, "check", usage_check, "+h", help_only,
-		       NULL, NULL);
-	if (r >= 0)
+	r = layer_init(&a, "check", argc);
+	if (r < 0)
+		r = parse_opts(argc, argv, "check", usage_check, "h", longopts,
+			       layer_only, &a);
+	if (r < 0 && argc - optind != 1)
+		r = usage_error("check", "expected one MANIFEST%s", "");
+	if (r < 0) {
+		r = layers_image(&a, argv[optind], &m, &t, &image, &size, hash);
+		r = r ? r : -1;		/* -1: go on */
+	}
+	if (r >= 0) {
+		free(a.diffs);
 		return r;
-	if (argc - optind != 1)
-		return usage_error("check", "expected one MANIFEST%s", "");
-	r = bfs_manifest_to_image(argv[optind], &m, &t, &image, &size, &err);
-	if (r)
-		return fail(argv[optind], &err, r);
+	}
 	bfs_stats(&m, &t, &st);
 	printf("%s: ok, manifest version %s\n", argv[optind], m.version_str);
+	if (a.ndiffs)
+		printf("diffs applied: %zu\n", a.ndiffs);
 	printf("files: %llu\n", (unsigned long long)st.files);
 	printf("directories: %llu\n", (unsigned long long)st.dirs);
 	printf("symlinks: %llu\n", (unsigned long long)st.links);
 	printf("total bytes: %llu\n", (unsigned long long)st.total_bytes);
 	printf("chunks: %llu\n", (unsigned long long)st.chunks);
 	printf("distinct objects: %llu\n", (unsigned long long)st.objects);
+	print_unhashed(&m);
 	free(image);
+	free(a.diffs);
 	bfs_tree_free(&t);
 	bfs_manifest_free(&m);
 	if (fflush(stdout) || ferror(stdout)) {
@@ -198,22 +324,33 @@ static int cmd_check(int argc, char **argv)
 
 static int cmd_encode(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		LAYER_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct layer_args a;
 	struct bfs_manifest m;
 	struct bfs_tree t;
 	struct bfs_error err;
+	char hash[33];
 	size_t size;
 	void *image;
 	int r;
 
-	r = parse_opts(argc, argv, "encode", usage_encode, "+h", help_only,
-		       NULL, NULL);
+	r = layer_init(&a, "encode", argc);
+	if (r < 0)
+		r = parse_opts(argc, argv, "encode", usage_encode, "h",
+			       longopts, layer_only, &a);
+	if (r < 0 && argc - optind != 2)
+		r = usage_error("encode", "expected MANIFEST and OUT%s", "");
+	if (r < 0) {
+		r = layers_image(&a, argv[optind], &m, &t, &image, &size, hash);
+		r = r ? r : -1;		/* -1: go on */
+	}
+	free(a.diffs);
 	if (r >= 0)
 		return r;
-	if (argc - optind != 2)
-		return usage_error("encode", "expected MANIFEST and OUT%s", "");
-	r = bfs_manifest_to_image(argv[optind], &m, &t, &image, &size, &err);
-	if (r)
-		return fail(argv[optind], &err, r);
 	r = bfs_write_atomic(argv[optind + 1], image, size, &err);
 	if (r)
 		fail(argv[optind + 1], &err, r);
@@ -237,11 +374,35 @@ static int load_image(const char *what, const char *mnt, const void *image,
 	return 0;
 }
 
-static int image_opt(int c, const char *arg, void *ctx)
+struct load_args {
+	struct layer_args layers;
+	const char *image_file;
+};
+
+static int load_opt(int c, const char *arg, void *ctx)
 {
+	struct load_args *a = ctx;
+
 	if (c == 'i')
-		*(const char **)ctx = arg;
-	return -1;
+		a->image_file = arg;
+	return layer_opt(&a->layers, c, arg);
+}
+
+/* A writable mount remembers the hash of its tree for its diffs. */
+static int record_origin(const char *mnt, const char hash[33])
+{
+	struct bfs_error err;
+	int r;
+
+	if (!hash[0]) {
+		fprintf(stderr, PROG ": %s: the merged tree has no v2 form (unhashed files, or a v1 object above 256 MiB): its diffs need --parent-hash\n",
+			mnt);
+		return 0;
+	}
+	r = bfs_write_origin_hash(mnt, hash, &err);
+	if (r)
+		fail(mnt, &err, r);
+	return r;
 }
 
 static int cmd_load(int argc, char **argv)
@@ -249,49 +410,49 @@ static int cmd_load(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "image", required_argument, NULL, 'i' },
+		LAYER_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *image_file = NULL;
+	struct load_args a = { .image_file = NULL };
 	struct bfs_manifest m;
 	struct bfs_tree t;
 	struct bfs_error err;
+	char hash[33], upper[4096];
 	size_t size;
 	void *image;
 	int r;
 
-	r = parse_opts(argc, argv, "load", usage_load, "+hi:", longopts,
-		       image_opt, &image_file);
-	if (r >= 0)
-		return r;
-	if (image_file) {
+	r = layer_init(&a.layers, "load", argc);
+	if (r < 0)
+		r = parse_opts(argc, argv, "load", usage_load, "hi:", longopts,
+			       load_opt, &a);
+	if (r >= 0 || a.image_file) {
 		char *buf;
 
+		free(a.layers.diffs);
+		if (r >= 0)
+			return r;
 		if (argc - optind != 1)
 			return usage_error("load", "expected --image FILE MNT%s",
 					   "");
-		r = bfs_read_file(image_file, &buf, &size, &err);
+		r = bfs_read_file(a.image_file, &buf, &size, &err);
 		if (r)
-			return fail(image_file, &err, r);
-		r = load_image(image_file, argv[optind], buf, size);
+			return fail(a.image_file, &err, r);
+		r = load_image(a.image_file, argv[optind], buf, size);
 		free(buf);
 		return r;
 	}
-	if (argc - optind != 2)
+	if (argc - optind != 2) {
+		free(a.layers.diffs);
 		return usage_error("load", "expected MANIFEST and MNT%s", "");
-	r = bfs_manifest_to_image(argv[optind], &m, &t, &image, &size, &err);
-	if (r)
-		return fail(argv[optind], &err, r);
-	r = load_image(argv[optind], argv[optind + 1], image, size);
-	if (!r) {
-		char upper[4096];
-
-		/* a writable mount remembers its manifest for its diffs */
-		if (!bfs_upper_of(argv[optind + 1], upper, sizeof(upper), &err)) {
-			r = bfs_write_origin(argv[optind + 1], argv[optind], &err);
-			if (r)
-				fail(argv[optind + 1], &err, r);
-		}
 	}
+	r = layers_image(&a.layers, argv[optind], &m, &t, &image, &size, hash);
+	free(a.layers.diffs);
+	if (r)
+		return r;
+	r = load_image(argv[optind], argv[optind + 1], image, size);
+	if (!r && !bfs_upper_of(argv[optind + 1], upper, sizeof(upper), &err))
+		r = record_origin(argv[optind + 1], hash);
 	free(image);
 	bfs_tree_free(&t);
 	bfs_manifest_free(&m);
@@ -300,12 +461,16 @@ static int cmd_load(int argc, char **argv)
 
 struct mount_args {
 	const char *cache, *opts, *upper, *uid, *gid;
+	struct layer_args layers;
 };
 
 static int mount_opt(int c, const char *arg, void *ctx)
 {
 	struct mount_args *a = ctx;
 
+	if (c == 'R')		/* the only one that can fail */
+		return layer_opt(&a->layers, c, arg);
+	layer_opt(&a->layers, c, arg);
 	if (c == 'c')
 		a->cache = arg;
 	else if (c == 'o')
@@ -392,6 +557,7 @@ static int cmd_mount(int argc, char **argv)
 		{ "upper", required_argument, NULL, 'u' },
 		{ "uid", required_argument, NULL, 'U' },
 		{ "gid", required_argument, NULL, 'G' },
+		LAYER_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mount_args a = { 0 };
@@ -400,29 +566,35 @@ static int cmd_mount(int argc, char **argv)
 	struct bfs_manifest m;
 	struct bfs_tree t;
 	struct bfs_error err, uerr;
-	char what[PATH_MAX_BUF];
+	char what[PATH_MAX_BUF], hash[33];
 	size_t size;
 	void *image;
 	int r;
 
 	/* GNU getopt permutes: options may follow the operands */
-	r = parse_opts(argc, argv, "mount", usage_mount, "hc:o:u:", longopts,
-		       mount_opt, &a);
-	if (r >= 0)
+	r = layer_init(&a.layers, "mount", argc);
+	if (r < 0)
+		r = parse_opts(argc, argv, "mount", usage_mount, "hc:o:u:",
+			       longopts, mount_opt, &a);
+	if (r < 0 && argc - optind != 2)
+		r = usage_error("mount", "expected MANIFEST and MNT%s", "");
+	if (r < 0 && !a.cache)
+		r = usage_error("mount", "--cache DIR is required%s", "");
+	if (r < 0) {
+		r = mount_options(&a, opts, sizeof(opts));
+		r = r ? r : -1;		/* -1: go on */
+	}
+	if (r >= 0) {
+		free(a.layers.diffs);
 		return r;
-	if (argc - optind != 2)
-		return usage_error("mount", "expected MANIFEST and MNT%s", "");
-	if (!a.cache)
-		return usage_error("mount", "--cache DIR is required%s", "");
+	}
 	manifest = argv[optind];
 	mnt = argv[optind + 1];
-	r = mount_options(&a, opts, sizeof(opts));
+	/* a bad manifest mounts nothing */
+	r = layers_image(&a.layers, manifest, &m, &t, &image, &size, hash);
+	free(a.layers.diffs);
 	if (r)
 		return r;
-	/* a bad manifest mounts nothing */
-	r = bfs_manifest_to_image(manifest, &m, &t, &image, &size, &err);
-	if (r)
-		return fail(manifest, &err, r);
 	snprintf(what, sizeof(what), "mount %s on %s", manifest, mnt);
 	r = bfs_mount(mnt, a.cache, opts, &err);
 	if (r) {
@@ -433,11 +605,8 @@ static int cmd_mount(int argc, char **argv)
 		goto out;
 	}
 	r = load_image(manifest, mnt, image, size);
-	if (!r && a.upper) {
-		r = bfs_write_origin(mnt, manifest, &err);
-		if (r)
-			fail(what, &err, r);
-	}
+	if (!r && a.upper)
+		r = record_origin(mnt, hash);
 	if (r == BFS_EINVAL && a.upper)
 		fprintf(stderr, "bundlefs: %s: upper directory of another manifest, or damaged (see the kernel log)\n",
 			a.upper);
@@ -506,13 +675,26 @@ static int cmd_diff(int argc, char **argv)
 	return 0;
 }
 
+struct apply_args {
+	struct layer_args layers;
+	const char *out;
+	const struct bfs_dialect *format;
+};
+
 static int apply_opt(int c, const char *arg, void *ctx)
 {
-	if (c == 'o') {
-		*(const char **)ctx = arg;
-		return -1;
+	struct apply_args *a = ctx;
+
+	if (c == 'o')
+		a->out = arg;
+	if (c == 'F') {
+		a->format = bfs_dialect_by_format(arg);
+		if (!a->format)
+			return usage_error("apply",
+					   "unknown --format %s: expected " BFS_FORMATS,
+					   arg);
 	}
-	return BFS_EUSAGE;
+	return layer_opt(&a->layers, c, arg);
 }
 
 static int cmd_apply(int argc, char **argv)
@@ -520,21 +702,31 @@ static int cmd_apply(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "allow-unhashed", no_argument, NULL, 'A' },
+		{ "no-parent-check", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL;
+	struct apply_args a = { .out = NULL };
 	struct bfs_error err;
 	int r;
 
-	r = parse_opts(argc, argv, "apply", usage_apply, "ho:", longopts,
-		       apply_opt, &out);
-	if (r >= 0)
-		return r;
-	if (argc - optind != 2)
-		return usage_error("apply", "expected BASE DIFF%s", "");
-	r = bfs_apply(argv[optind], argv[optind + 1], out, &err);
-	if (r)
-		fprintf(stderr, PROG ": %s\n", err.msg);
+	r = layer_init(&a.layers, "apply", argc);
+	if (r < 0)
+		r = parse_opts(argc, argv, "apply", usage_apply, "ho:", longopts,
+			       apply_opt, &a);
+	if (r < 0 && argc - optind < 1)
+		r = usage_error("apply", "expected BASE [DIFF...]%s", "");
+	if (r < 0) {
+		r = bfs_apply(argv[optind],
+			      (const char *const *)argv + optind + 1,
+			      (size_t)(argc - optind - 1), &a.layers.o,
+			      a.format, a.out, &err);
+		if (r)
+			fprintf(stderr, PROG ": %s\n", err.msg);
+	}
+	free(a.layers.diffs);
 	return r;
 }
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Job-bundle manifests (v1 "2023-03-03" and v2 "2025-12-04-beta", snapshots
- * and v2 diffs) to a list of validated entries.  Every rule of
+ * Job-bundle manifests (v1 "2023-03-03", v2 "2025-12-04-beta" and the v2
+ * 2025-12 specification; snapshots and v2 diffs) to a list of validated
+ * entries.  This file reads the document (its dialect, kind and top-level
+ * members), v1's paths[] and holds the per-entry rules; manifest_v2.c
+ * reads the entries of both v2 dialects.  Every rule of
  * Documentation/manifest-format.rst that can be checked on one entry is
  * checked here; rules between entries (duplicates, a file used as a
  * directory) are tree.c's.
@@ -14,25 +17,15 @@
 #include <jansson.h>
 
 #include "libbundlefs.h"
+#include "parser.h"
 
-#define CHUNK_SIZE	BUNDLEFS_CHUNK_SIZE
-#define CHUNK_SHIFT	28
+#define CHUNK_SIZE	MP_CHUNK_SIZE
+#define CHUNK_SHIFT	MP_CHUNK_SHIFT
 /* v1 objects are never chunked: the image's chunk must hold the largest */
 #define V1_MAX_SHIFT	BUNDLEFS_MAX_CHUNK_SHIFT
 
-struct parser {
-	struct bfs_manifest *m;
-	struct bfs_error *err;
-	size_t cap;
-	/* v2: expanded paths of dirs[], for `$N/` */
-	char **dir_path;
-	size_t *dir_len;
-	size_t ndirs;
-	uint64_t sum;
-	bool diff;		/* a diff manifest: "delete" entries allowed */
-};
 
-static const char *type_name(const json_t *v)
+const char *mp_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "an object";
@@ -61,13 +54,13 @@ static char *make_label(const char *list, size_t index, const char *name,
 	return strdup(buf);
 }
 
-static int nomem(struct parser *p)
+int mp_nomem(struct parser *p)
 {
 	return bfs_fail(p->err, BFS_ESYS, "out of memory");
 }
 
-static int check_keys(struct parser *p, json_t *obj, const char *const *keys,
-		      const char *label)
+int mp_check_keys(struct parser *p, json_t *obj, const char *const *keys,
+		  const char *label)
 {
 	const char *key;
 	json_t *v;
@@ -90,9 +83,9 @@ static int check_keys(struct parser *p, json_t *obj, const char *const *keys,
 }
 
 /* A required or optional string member; NUL bytes are kept (and counted). */
-static int get_string(struct parser *p, json_t *obj, const char *key,
-		      const char *label, bool required, const char **s,
-		      size_t *len)
+int mp_get_string(struct parser *p, json_t *obj, const char *key,
+		  const char *label, bool required, const char **s,
+		  size_t *len)
 {
 	json_t *v = json_object_get(obj, key);
 	const char *sep = *label ? ": " : "";
@@ -108,15 +101,15 @@ static int get_string(struct parser *p, json_t *obj, const char *key,
 	if (!json_is_string(v))
 		return bfs_fail(p->err, BFS_EINVAL,
 				"%s%s\"%s\" must be a string, got %s", label,
-				sep, key, type_name(v));
+				sep, key, mp_type_name(v));
 	*s = json_string_value(v);
 	*len = json_string_length(v);
 	return 0;
 }
 
-static int get_int(struct parser *p, json_t *obj, const char *key,
-		   const char *label, bool required, bool nonneg,
-		   int64_t *out, bool *present)
+int mp_get_int(struct parser *p, json_t *obj, const char *key,
+	       const char *label, bool required, bool nonneg,
+	       int64_t *out, bool *present)
 {
 	json_t *v = json_object_get(obj, key);
 	const char *sep = *label ? ": " : "";
@@ -135,7 +128,7 @@ static int get_int(struct parser *p, json_t *obj, const char *key,
 	if (!json_is_integer(v))
 		return bfs_fail(p->err, BFS_EINVAL,
 				"%s%s\"%s\" must be an integer, got %s", label,
-				sep, key, type_name(v));
+				sep, key, mp_type_name(v));
 	*out = json_integer_value(v);
 	if (nonneg && *out < 0)
 		return bfs_fail(p->err, BFS_EINVAL, "%s%s%s %lld is negative",
@@ -143,8 +136,8 @@ static int get_int(struct parser *p, json_t *obj, const char *key,
 	return 0;
 }
 
-static int get_bool(struct parser *p, json_t *obj, const char *key,
-		    const char *label, bool *out)
+int mp_get_bool(struct parser *p, json_t *obj, const char *key,
+		const char *label, bool *out)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -154,7 +147,7 @@ static int get_bool(struct parser *p, json_t *obj, const char *key,
 	if (!json_is_boolean(v))
 		return bfs_fail(p->err, BFS_EINVAL,
 				"%s: \"%s\" must be true or false, got %s",
-				label, key, type_name(v));
+				label, key, mp_type_name(v));
 	*out = json_is_true(v);
 	return 0;
 }
@@ -171,8 +164,8 @@ static int hexval(char c)
 }
 
 /* 32 hex digits, either case, to 16 bytes in the order written. */
-static int parse_hash(struct parser *p, json_t *v, const char *what,
-		      const char *label, struct bundlefs_digest *d)
+int mp_parse_hash(struct parser *p, json_t *v, const char *what,
+		  const char *label, struct bundlefs_digest *d)
 {
 	const char *s;
 	size_t len, i;
@@ -181,7 +174,7 @@ static int parse_hash(struct parser *p, json_t *v, const char *what,
 	if (!json_is_string(v))
 		return bfs_fail(p->err, BFS_EINVAL,
 				"%s: %s must be a string, got %s", label, what,
-				type_name(v));
+				mp_type_name(v));
 	s = json_string_value(v);
 	len = json_string_length(v);
 	bfs_quote(q, sizeof(q), s, len);
@@ -201,8 +194,8 @@ bad:
 }
 
 /* The rules every path in the tree obeys (after `$N/` expansion). */
-static int check_path(struct parser *p, const char *path, size_t len,
-		      const char *what, const char *label)
+int mp_check_path(struct parser *p, const char *path, size_t len,
+		  const char *what, const char *label)
 {
 	size_t i = 0;
 
@@ -244,9 +237,9 @@ static int check_path(struct parser *p, const char *path, size_t len,
  * many dirs may be referred to: all of them for files and symlink
  * targets, only the earlier ones for a directory.
  */
-static int expand(struct parser *p, const char *raw, size_t len,
-		  size_t limit, bool is_dir, const char *label, char **out,
-		  size_t *out_len)
+int mp_expand(struct parser *p, const char *raw, size_t len,
+	      size_t limit, bool is_dir, const char *label, char **out,
+	      size_t *out_len)
 {
 	size_t i = 1, n = 0;
 	char *s;
@@ -273,7 +266,7 @@ static int expand(struct parser *p, const char *raw, size_t len,
 			dlen = p->dir_len[n];
 			s = malloc(dlen + 1 + rest + 1);
 			if (!s)
-				return nomem(p);
+				return mp_nomem(p);
 			memcpy(s, p->dir_path[n], dlen);
 			s[dlen] = '/';
 			memcpy(s + dlen + 1, raw + i + 1, rest);
@@ -285,7 +278,7 @@ static int expand(struct parser *p, const char *raw, size_t len,
 	}
 	s = malloc(len + 1);
 	if (!s)
-		return nomem(p);
+		return mp_nomem(p);
 	memcpy(s, raw, len);
 	s[len] = '\0';
 	*out = s;
@@ -293,8 +286,8 @@ static int expand(struct parser *p, const char *raw, size_t len,
 	return 0;
 }
 
-static int check_target(struct parser *p, const struct bfs_entry *e,
-			const char *t, size_t len)
+int mp_check_target(struct parser *p, const struct bfs_entry *e,
+		    const char *t, size_t len)
 {
 	char q[512];
 	long depth = 0;
@@ -339,7 +332,7 @@ static int check_target(struct parser *p, const struct bfs_entry *e,
 	return 0;
 }
 
-static struct bfs_entry *new_entry(struct parser *p)
+struct bfs_entry *mp_new_entry(struct parser *p)
 {
 	struct bfs_manifest *m = p->m;
 
@@ -356,7 +349,7 @@ static struct bfs_entry *new_entry(struct parser *p)
 	return &m->entries[m->nentries++];
 }
 
-static int add_size(struct parser *p, const struct bfs_entry *e)
+int mp_add_size(struct parser *p, const struct bfs_entry *e)
 {
 	if (e->size > (uint64_t)INT64_MAX - p->sum)
 		return bfs_fail(p->err, BFS_EINVAL,
@@ -366,16 +359,31 @@ static int add_size(struct parser *p, const struct bfs_entry *e)
 	return 0;
 }
 
-static uint64_t chunks_of(uint64_t size, unsigned shift)
+uint64_t mp_chunks_of(uint64_t size, unsigned shift)
 {
 	return (size >> shift) + !!(size & ((1ULL << shift) - 1));
 }
 
+/* The required "size" and "mtime" of a regular file (every dialect). */
+int mp_size_mtime(struct parser *p, json_t *v, struct bfs_entry *e)
+{
+	bool present;
+	int64_t n;
+	int r;
+
+	r = mp_get_int(p, v, "size", e->label, true, true, &n, &present);
+	if (r)
+		return r;
+	e->size = (uint64_t)n;
+	return mp_get_int(p, v, "mtime", e->label, true, false, &e->mtime_us,
+			  &present);
+}
+
 /* A file with a single object (v1 file, v2 file with "hash"). */
-static int one_object(struct parser *p, struct bfs_entry *e, json_t *hash)
+int mp_one_object(struct parser *p, struct bfs_entry *e, json_t *hash)
 {
 	struct bundlefs_digest d;
-	int r = parse_hash(p, hash, "hash", e->label, &d);
+	int r = mp_parse_hash(p, hash, "hash", e->label, &d);
 
 	if (r)
 		return r;
@@ -383,7 +391,7 @@ static int one_object(struct parser *p, struct bfs_entry *e, json_t *hash)
 		return 0;	/* an empty file reads no object */
 	e->digests = malloc(sizeof(d));
 	if (!e->digests)
-		return nomem(p);
+		return mp_nomem(p);
 	e->digests[0] = d;
 	e->nchunks = 1;
 	return 0;
@@ -394,10 +402,10 @@ static int one_object(struct parser *p, struct bfs_entry *e, json_t *hash)
  * @key (its name or path) and only @keys; a new entry of @kind is labelled
  * "LIST[I] "NAME"" for messages.
  */
-static int begin_entry(struct parser *p, json_t *v, const char *list,
-		       size_t i, const char *key, const char *const *keys,
-		       int kind, struct bfs_entry **ep, const char **name,
-		       size_t *len)
+int mp_begin_entry(struct parser *p, json_t *v, const char *list,
+		   size_t i, const char *key, const char *const *keys,
+		   int kind, struct bfs_entry **ep, const char **name,
+		   size_t *len)
 {
 	struct bfs_entry *e;
 	char plain[64];
@@ -406,20 +414,20 @@ static int begin_entry(struct parser *p, json_t *v, const char *list,
 	if (!json_is_object(v))
 		return bfs_fail(p->err, BFS_EINVAL,
 				"%s[%zu]: expected an object, got %s",
-				list, i, type_name(v));
-	e = new_entry(p);
+				list, i, mp_type_name(v));
+	e = mp_new_entry(p);
 	if (!e)
-		return nomem(p);
+		return mp_nomem(p);
 	e->kind = kind;
 	snprintf(plain, sizeof(plain), "%s[%zu]", list, i);
-	r = get_string(p, v, key, plain, true, name, len);
+	r = mp_get_string(p, v, key, plain, true, name, len);
 	if (r)
 		return r;
 	e->label = make_label(list, i, *name, *len);
 	if (!e->label)
-		return nomem(p);
+		return mp_nomem(p);
 	*ep = e;
-	return check_keys(p, v, keys, e->label);
+	return mp_check_keys(p, v, keys, e->label);
 }
 
 static int parse_v1(struct parser *p, json_t *root)
@@ -436,40 +444,33 @@ static int parse_v1(struct parser *p, json_t *root)
 	if (!json_is_array(paths))
 		return bfs_fail(p->err, BFS_EINVAL,
 				"\"paths\" must be an array, got %s",
-				type_name(paths));
+				mp_type_name(paths));
 	json_array_foreach(paths, i, v) {
 		struct bfs_entry *e;
 		const char *name;
 		size_t len;
-		int64_t n;
-		bool present;
 
-		r = begin_entry(p, v, "paths", i, "path", keys, BFS_REG, &e,
-				&name, &len);
+		r = mp_begin_entry(p, v, "paths", i, "path", keys, BFS_REG, &e,
+				   &name, &len);
 		if (r)
 			return r;
-		r = expand(p, name, len, 0, false, e->label, &e->path,
-			   &e->path_len);
+		r = mp_expand(p, name, len, 0, false, e->label, &e->path,
+			      &e->path_len);
 		if (r)
 			return r;
-		r = check_path(p, e->path, e->path_len, "path", e->label);
+		r = mp_check_path(p, e->path, e->path_len, "path", e->label);
 		if (r)
 			return r;
-		r = get_int(p, v, "size", e->label, true, true, &n, &present);
-		if (r)
-			return r;
-		e->size = (uint64_t)n;
-		r = get_int(p, v, "mtime", e->label, true, false, &e->mtime_us,
-			    &present);
+		r = mp_size_mtime(p, v, e);
 		if (r)
 			return r;
 		if (!json_object_get(v, "hash"))
 			return bfs_fail(p->err, BFS_EINVAL,
 					"%s: missing \"hash\"", e->label);
-		r = one_object(p, e, json_object_get(v, "hash"));
+		r = mp_one_object(p, e, json_object_get(v, "hash"));
 		if (r)
 			return r;
-		r = add_size(p, e);
+		r = mp_add_size(p, e);
 		if (r)
 			return r;
 		if (e->size > largest)
@@ -487,227 +488,6 @@ static int parse_v1(struct parser *p, json_t *root)
 	return 0;
 }
 
-/* A "delete" entry: only in a diff, and then it carries only its name. */
-static int check_delete(struct parser *p, json_t *v, struct bfs_entry *e)
-{
-	static const char *const keys[] = { "name", "delete", NULL };
-	bool del;
-	int r = get_bool(p, v, "delete", e->label, &del);
-
-	if (r || !del)
-		return r;
-	if (!p->diff)
-		return bfs_fail(p->err, BFS_EINVAL,
-				"%s: \"delete\" entry in a snapshot manifest (no parentManifestHash): invalid",
-				e->label);
-	e->deleted = true;
-	return check_keys(p, v, keys, e->label);
-}
-
-static int parse_v2_dirs(struct parser *p, json_t *dirs)
-{
-	static const char *const keys[] = { "name", "delete", NULL };
-	json_t *v;
-	size_t i;
-	int r;
-
-	if (!json_is_array(dirs))
-		return bfs_fail(p->err, BFS_EINVAL,
-				"\"dirs\" must be an array, got %s",
-				type_name(dirs));
-	p->dir_path = calloc(json_array_size(dirs) + 1, sizeof(char *));
-	p->dir_len = calloc(json_array_size(dirs) + 1, sizeof(size_t));
-	if (!p->dir_path || !p->dir_len)
-		return nomem(p);
-	json_array_foreach(dirs, i, v) {
-		struct bfs_entry *e;
-		const char *name;
-		size_t len;
-
-		r = begin_entry(p, v, "dirs", i, "name", keys, BFS_DIR, &e,
-				&name, &len);
-		if (!r)
-			r = check_delete(p, v, e);
-		if (!r && memchr(name, '\0', len))
-			r = bfs_fail(p->err, BFS_EINVAL,
-				     "%s: name contains a NUL byte", e->label);
-		if (!r)
-			r = expand(p, name, len, i, true, e->label, &e->path,
-				   &e->path_len);
-		if (!r)
-			r = check_path(p, e->path, e->path_len, "name",
-				       e->label);
-		if (r)
-			return r;
-		p->dir_path[i] = e->path;
-		p->dir_len[i] = e->path_len;
-		p->ndirs = i + 1;
-	}
-	return 0;
-}
-
-static int parse_v2_symlink(struct parser *p, struct bfs_entry *e, json_t *v)
-{
-	static const char *const keys[] = { "name", NULL };
-	json_t *sl = json_object_get(v, "symlink");
-	const char *forbidden[] = { "size", "runnable" };
-	const char *raw;
-	size_t len, i;
-	bool present;
-	int r;
-
-	for (i = 0; i < 2; i++)
-		if (json_object_get(v, forbidden[i]))
-			return bfs_fail(p->err, BFS_EINVAL,
-					"%s: \"%s\" is not allowed on a symlink",
-					e->label, forbidden[i]);
-	if (!json_is_object(sl))
-		return bfs_fail(p->err, BFS_EINVAL,
-				"%s: \"symlink\" must be an object {\"name\": TARGET}, got %s",
-				e->label, type_name(sl));
-	r = check_keys(p, sl, keys, e->label);
-	if (r)
-		return r;
-	r = get_string(p, sl, "name", e->label, true, &raw, &len);
-	if (r)
-		return r;
-	if (memchr(raw, '\0', len))
-		return bfs_fail(p->err, BFS_EINVAL,
-				"%s: symlink target contains a NUL byte",
-				e->label);
-	r = expand(p, raw, len, p->ndirs, false, e->label, &e->target,
-		   &len);
-	if (r)
-		return r;
-	r = check_target(p, e, e->target, len);
-	if (r)
-		return r;
-	e->size = len;
-	return get_int(p, v, "mtime", e->label, false, false, &e->mtime_us,
-		       &present);
-}
-
-static int parse_v2_regular(struct parser *p, struct bfs_entry *e, json_t *v)
-{
-	json_t *hash = json_object_get(v, "hash");
-	json_t *chunks = json_object_get(v, "chunkhashes"), *c;
-	uint64_t want;
-	bool present;
-	int64_t n;
-	size_t i;
-	int r;
-
-	r = get_int(p, v, "size", e->label, true, true, &n, &present);
-	if (r)
-		return r;
-	e->size = (uint64_t)n;
-	r = get_int(p, v, "mtime", e->label, true, false, &e->mtime_us,
-		    &present);
-	if (!r)
-		r = get_bool(p, v, "runnable", e->label, &e->exec);
-	if (r)
-		return r;
-	want = chunks_of(e->size, CHUNK_SHIFT);
-	if (hash) {
-		if (e->size > CHUNK_SIZE)
-			return bfs_fail(p->err, BFS_EINVAL,
-					"%s: size %llu is larger than the chunk size %llu: expected \"chunkhashes\", not \"hash\"",
-					e->label, (unsigned long long)e->size,
-					CHUNK_SIZE);
-		return one_object(p, e, hash);
-	}
-	if (!json_is_array(chunks))
-		return bfs_fail(p->err, BFS_EINVAL,
-				"%s: \"chunkhashes\" must be an array, got %s",
-				e->label, type_name(chunks));
-	if (e->size <= CHUNK_SIZE)
-		return bfs_fail(p->err, BFS_EINVAL,
-				"%s: size %llu fits in one chunk of %llu: expected \"hash\", not \"chunkhashes\"",
-				e->label, (unsigned long long)e->size,
-				CHUNK_SIZE);
-	if (json_array_size(chunks) != want)
-		return bfs_fail(p->err, BFS_EINVAL,
-				"%s: size %llu does not match %zu chunks (expected %llu)",
-				e->label, (unsigned long long)e->size,
-				json_array_size(chunks),
-				(unsigned long long)want);
-	e->digests = calloc(want, sizeof(*e->digests));
-	if (!e->digests)
-		return nomem(p);
-	e->nchunks = (uint32_t)want;
-	json_array_foreach(chunks, i, c) {
-		char what[48];
-
-		snprintf(what, sizeof(what), "chunkhashes[%zu]", i);
-		r = parse_hash(p, c, what, e->label, &e->digests[i]);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-static int parse_v2_files(struct parser *p, json_t *files)
-{
-	static const char *const keys[] = { "name", "hash", "chunkhashes",
-		"symlink", "size", "mtime", "runnable", "delete", NULL };
-	static const char *const kinds[] = { "hash", "chunkhashes", "symlink" };
-	json_t *v;
-	size_t i;
-	int r;
-
-	if (!json_is_array(files))
-		return bfs_fail(p->err, BFS_EINVAL,
-				"\"files\" must be an array, got %s",
-				type_name(files));
-	json_array_foreach(files, i, v) {
-		struct bfs_entry *e;
-		const char *name, *have[3];
-		size_t len, k, nhave = 0;
-
-		r = begin_entry(p, v, "files", i, "name", keys, BFS_REG, &e,
-				&name, &len);
-		if (!r)
-			r = check_delete(p, v, e);
-		if (!r && memchr(name, '\0', len))
-			r = bfs_fail(p->err, BFS_EINVAL,
-				     "%s: name contains a NUL byte", e->label);
-		if (!r)
-			r = expand(p, name, len, p->ndirs, false, e->label,
-				   &e->path, &e->path_len);
-		if (!r)
-			r = check_path(p, e->path, e->path_len, "name",
-				       e->label);
-		if (r)
-			return r;
-		if (e->deleted)
-			continue;
-		for (k = 0; k < 3; k++)
-			if (json_object_get(v, kinds[k]))
-				have[nhave++] = kinds[k];
-		if (nhave == 0)
-			return bfs_fail(p->err, BFS_EINVAL,
-					"%s: expected one of \"hash\", \"chunkhashes\" or \"symlink\"",
-					e->label);
-		if (nhave > 1)
-			return bfs_fail(p->err, BFS_EINVAL,
-					"%s: has both \"%s\" and \"%s\": expected exactly one",
-					e->label, have[0], have[1]);
-		if (json_object_get(v, "symlink")) {
-			e->kind = BFS_LNK;
-			r = parse_v2_symlink(p, e, v);
-		} else {
-			e->kind = BFS_REG;
-			r = parse_v2_regular(p, e, v);
-			if (!r)
-				r = add_size(p, e);
-		}
-		if (r)
-			return r;
-	}
-	p->m->chunk_shift = CHUNK_SHIFT;
-	return 0;
-}
-
 /* A diff's parentManifestHash: 32 hex digits, kept in lower case. */
 static int parent_hash(struct parser *p, json_t *root)
 {
@@ -717,8 +497,8 @@ static int parent_hash(struct parser *p, json_t *root)
 	if (!json_object_get(root, "parentManifestHash"))
 		return bfs_fail(p->err, BFS_EINVAL,
 				"missing \"parentManifestHash\": not a diff manifest");
-	r = parse_hash(p, json_object_get(root, "parentManifestHash"),
-		       "parentManifestHash", "diff manifest", &d);
+	r = mp_parse_hash(p, json_object_get(root, "parentManifestHash"),
+			  "parentManifestHash", "diff manifest", &d);
 	if (r)
 		return r;
 	for (i = 0; i < BUNDLEFS_DIGEST_SIZE; i++)
@@ -726,18 +506,94 @@ static int parent_hash(struct parser *p, json_t *root)
 	return 0;
 }
 
-static int parse(const char *buf, size_t len, struct bfs_manifest *m,
-		 bool diff, struct bfs_error *err)
+/* The dialect named by manifestVersion or specificationVersion. */
+static int detect(struct parser *p, json_t *root)
+{
+	const char *mver, *sver;
+	size_t mlen, slen;
+	char why[BFS_ERR_MAX];
+	int r;
+
+	r = mp_get_string(p, root, "manifestVersion", "", false, &mver, &mlen);
+	if (!r)
+		r = mp_get_string(p, root, "specificationVersion", "", false,
+				  &sver, &slen);
+	if (r)
+		return r;
+	p->d = bfs_dialect_detect(mver, mlen, sver, slen, why, sizeof(why));
+	if (!p->d)
+		return bfs_fail(p->err, BFS_EINVAL, "%s", why);
+	p->m->dialect = p->d;
+	p->m->version = p->d->id == BFS_D_V1 ? 1 : 2;
+	p->m->version_str = p->d->version;
+	return 0;
+}
+
+/*
+ * Snapshot or diff: the specification says so in its version, the others
+ * by carrying parentManifestHash.  A diff is no tree of its own and a
+ * snapshot no diff: each is refused where the other is expected.
+ */
+static int check_kind(struct parser *p, json_t *root)
+{
+	bool has_parent = json_object_get(root, "parentManifestHash");
+	const struct bfs_dialect *d = p->d;
+	bool is_diff = d->id == BFS_D_SPEC ? d->diff : has_parent;
+	char what[128];
+
+	if (d->id == BFS_D_SPEC)
+		snprintf(what, sizeof(what), "%s \"%s\"", d->field, d->version);
+	else
+		snprintf(what, sizeof(what), "parentManifestHash");
+	if (d->id == BFS_D_SPEC && d->diff && !has_parent)
+		return bfs_fail(p->err, BFS_EINVAL,
+				"missing \"parentManifestHash\": %s is a diff",
+				what);
+	if (d->id == BFS_D_SPEC && !d->diff && has_parent)
+		return bfs_fail(p->err, BFS_EINVAL,
+				"parentManifestHash in a snapshot (%s)", what);
+	if (!p->diff && is_diff)
+		return bfs_fail(p->err, BFS_EINVAL,
+				"diff manifest (%s): not mountable on its own; give it with --diff after the manifest it applies to",
+				what);
+	if (p->diff && d->id == BFS_D_V1)
+		return bfs_fail(p->err, BFS_EINVAL,
+				"a v1 (\"%s\") manifest cannot be a diff: expected \"%s\" with parentManifestHash",
+				BFS_V1_VERSION, BFS_V2_VERSION);
+	if (p->diff && !is_diff)
+		return bfs_fail(p->err, BFS_EINVAL, d->id == BFS_D_SPEC ?
+				"%s is a snapshot: not a diff manifest" :
+				"missing \"%s\": not a diff manifest", what);
+	if (d->absolute && !p->opts->root)
+		return bfs_fail(p->err, BFS_EINVAL,
+				"absolute manifest (%s): its paths mount under the directory given with --root PREFIX",
+				what);
+	return 0;
+}
+
+static int check_top_keys(struct parser *p, json_t *root)
 {
 	static const char *const v1_keys[] = { "hashAlg", "manifestVersion",
 					       "paths", "totalSize", NULL };
-	static const char *const v2_keys[] = { "dirs", "files", "hashAlg",
-		"manifestVersion", "totalSize", NULL };
-	static const char *const v2_diff_keys[] = { "dirs", "files", "hashAlg",
-		"manifestVersion", "parentManifestHash", "totalSize", NULL };
-	struct parser p = { .m = m, .err = err, .diff = diff };
-	const char *ver, *alg;
-	size_t vlen, alen;
+	const char *keys[] = { "dirs", "files", "hashAlg", p->d->field,
+			       "totalSize", NULL, NULL };
+
+	if (p->d->id == BFS_D_V1)
+		return mp_check_keys(p, root, v1_keys, "");
+	if (p->diff)
+		keys[5] = "parentManifestHash";
+	return mp_check_keys(p, root, keys, "");
+}
+
+static int parse(const char *buf, size_t len, struct bfs_manifest *m,
+		 bool diff, const struct bfs_parse_opts *opts,
+		 struct bfs_error *err)
+{
+	static const struct bfs_parse_opts none;
+	struct parser p = { .m = m, .err = err, .diff = diff,
+			    .opts = opts ? opts : &none };
+	const char *alg;
+	size_t alen, i;
 	json_error_t jerr;
 	json_t *root;
 	int64_t total;
@@ -755,44 +611,19 @@ static int parse(const char *buf, size_t len, struct bfs_manifest *m,
 	if (!json_is_object(root)) {
 		r = bfs_fail(err, BFS_EINVAL,
 			     "expected a JSON object at the top, got %s",
-			     type_name(root));
+			     mp_type_name(root));
 		goto out;
 	}
-	r = get_string(&p, root, "manifestVersion", "", true, &ver, &vlen);
-	if (r)
-		goto out;
-	if (vlen == strlen(BFS_V1_VERSION) && !strcmp(ver, BFS_V1_VERSION)) {
-		m->version = 1;
-		m->version_str = BFS_V1_VERSION;
-	} else if (vlen == strlen(BFS_V2_VERSION) &&
-		   !strcmp(ver, BFS_V2_VERSION)) {
-		m->version = 2;
-		m->version_str = BFS_V2_VERSION;
-	} else {
-		bfs_quote(q, sizeof(q), ver, vlen);
-		r = bfs_fail(err, BFS_EINVAL,
-			     "unknown manifestVersion %s: expected \"%s\" or \"%s\"",
-			     q, BFS_V1_VERSION, BFS_V2_VERSION);
-		goto out;
-	}
-	if (!diff && json_object_get(root, "parentManifestHash")) {
-		r = bfs_fail(err, BFS_EINVAL,
-			     "diff manifest (parentManifestHash): not mountable on its own");
-		goto out;
-	}
-	if (diff && m->version == 1) {
-		r = bfs_fail(err, BFS_EINVAL,
-			     "a v1 (\"%s\") manifest cannot be a diff: expected \"%s\" with parentManifestHash",
-			     BFS_V1_VERSION, BFS_V2_VERSION);
-		goto out;
-	}
-	r = check_keys(&p, root, m->version == 1 ? v1_keys :
-		       diff ? v2_diff_keys : v2_keys, "");
+	r = detect(&p, root);
+	if (!r)
+		r = check_kind(&p, root);
+	if (!r)
+		r = check_top_keys(&p, root);
 	if (!r && diff)
 		r = parent_hash(&p, root);
 	if (r)
 		goto out;
-	r = get_string(&p, root, "hashAlg", "", true, &alg, &alen);
+	r = mp_get_string(&p, root, "hashAlg", "", true, &alg, &alen);
 	if (r)
 		goto out;
 	if (alen != 6 || strcmp(alg, "xxh128")) {
@@ -801,22 +632,16 @@ static int parse(const char *buf, size_t len, struct bfs_manifest *m,
 			     "hashAlg %s: expected \"xxh128\"", q);
 		goto out;
 	}
-	r = get_int(&p, root, "totalSize", "", true, true, &total, &present);
+	r = mp_get_int(&p, root, "totalSize", "", true, true, &total, &present);
 	if (r)
 		goto out;
 	if (m->version == 1) {
 		r = parse_v1(&p, root);
+	} else if (!json_object_get(root, "files")) {
+		r = bfs_fail(err, BFS_EINVAL, "missing \"files\"");
 	} else {
-		json_t *dirs = json_object_get(root, "dirs");
-		json_t *files = json_object_get(root, "files");
-
-		if (!files) {
-			r = bfs_fail(err, BFS_EINVAL, "missing \"files\"");
-			goto out;
-		}
-		r = dirs ? parse_v2_dirs(&p, dirs) : 0;
-		if (!r)
-			r = parse_v2_files(&p, files);
+		r = mp_parse_v2(&p, json_object_get(root, "dirs"),
+				json_object_get(root, "files"));
 	}
 	if (r)
 		goto out;
@@ -828,7 +653,9 @@ static int parse(const char *buf, size_t len, struct bfs_manifest *m,
 	}
 	m->total_size = p.sum;
 out:
-	free(p.dir_path);	/* the strings belong to the entries */
+	for (i = 0; p.dir_path && p.dir_path[i]; i++)	/* filled in order */
+		free(p.dir_path[i]);
+	free(p.dir_path);
 	free(p.dir_len);
 	json_decref(root);
 	if (r)
@@ -839,13 +666,20 @@ out:
 int bfs_manifest_parse(const char *buf, size_t len, struct bfs_manifest *m,
 		       struct bfs_error *err)
 {
-	return parse(buf, len, m, false, err);
+	return parse(buf, len, m, false, NULL, err);
 }
 
 int bfs_diff_manifest_parse(const char *buf, size_t len,
 			    struct bfs_manifest *m, struct bfs_error *err)
 {
-	return parse(buf, len, m, true, err);
+	return parse(buf, len, m, true, NULL, err);
+}
+
+int bfs_manifest_parse_opts(const char *buf, size_t len, bool diff,
+			    const struct bfs_parse_opts *opts,
+			    struct bfs_manifest *m, struct bfs_error *err)
+{
+	return parse(buf, len, m, diff, opts, err);
 }
 
 int bfs_manifest_load(const char *path, struct bfs_manifest *m,

@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 		bundlefs_bin = argv[1];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_manifest();
+	test_dialects();
 	test_encode();
 	test_image();
 	test_cli();

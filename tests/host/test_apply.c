@@ -175,8 +175,8 @@ void test_apply(const char *tmpdir)
 		   V2("", F("a", H1, 3, 7), 3),
 		   DIFF("", F("a/b", H2, 1, 8), 1),
 		   1, NULL, "~\"a\"");
-	apply_case("apply: a v1 object above 256 MiB cannot become v2",
+	apply_case("apply: a v1 object above 256 MiB stays v1",
 		   V1(P1("big", H1, 268435457), 268435457), DIFF("", "", 0),
-		   1, NULL, "~a v1 object of 268435457 bytes, above the 256 MiB chunk size");
+		   0, V1(P1("big", H1, 268435457), 268435457), NULL);
 	apply_to_file();
 }

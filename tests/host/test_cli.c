@@ -305,6 +305,7 @@ void test_cli(void)
 	usage();
 	system_errors();
 	test_apply(tmpdir);
+	test_layers(tmpdir);
 	snprintf(path, sizeof(path), "%s/stdout", tmpdir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/stderr", tmpdir);

@@ -37,6 +37,8 @@ char *slurp(const char *path);	/* a file's bytes, NUL-terminated */
 
 void test_apply(const char *tmpdir);	/* from test_cli(), in its tmpdir */
 void test_manifest(void);
+void test_dialects(void);
+void test_layers(const char *tmpdir);	/* from test_cli(), in its tmpdir */
 void test_encode(void);
 void test_image(void);
 void test_cli(void);

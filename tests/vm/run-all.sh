@@ -509,6 +509,76 @@ t_verify() {
 	[ "$r" = ok ] || fail "$r"
 }
 
+# dl_compare DIR NAME WHAT: DIR's listing (paths, kinds, modes, sizes,
+# mtimes, symlink targets) and file hashes against $DL/NAME.list and .xxh
+dl_compare() {
+	bfs-tree "$1" | LC_ALL=C sort >/tmp/dl.list || fail "$3: bfs-tree"
+	bfs-tree -x "$1" | LC_ALL=C sort >/tmp/dl.xxh || fail "$3: bfs-tree -x"
+	r=0
+	diff "$DL/$2.list" /tmp/dl.list >/tmp/dl.diff || r=1
+	diff "$DL/$2.xxh" /tmp/dl.xxh >>/tmp/dl.diff || r=1
+	[ $r = 0 ] || { head -n 20 /tmp/dl.diff; fail "$3: the tree differs from $2.list/$2.xxh"; }
+}
+
+t_dialects() {
+	# One tree written in v2 beta, the 2025-12 specification (relative,
+	# the older manifestVersion "2025-12", absolute under --root), its v1
+	# part, and a v1 base with two 2025-12 diffs (gen-bundle wrote them
+	# and the expected trees without the loader's help).
+	DL=$FIX/dialects
+	m=/tmp/dialects
+	mkdir -p $m
+	for c in "beta.json full" "spec.json full" "spec-old.json full" \
+		"spec-abs.json full --root /job/root" "v1.json v1" \
+		"v1.json stack --diff $DL/d1.json --diff $DL/d2.json"; do
+		set -- $c
+		f=$1 want=$2
+		shift 2
+		bundlefs mount "$DL/$f" $m --cache "$CAS" "$@" ||
+			fail "bundlefs mount $f $*: exit $?"
+		dl_compare $m "$want" "$f $*"
+		umount $m || fail "umount after $f"
+	done
+	# d2 names the tree of v1.json + d1.json as its parent, not v1.json
+	expect_err "d2 straight on the base" "d2.json: parentManifestHash" \
+		bundlefs mount "$DL/v1.json" $m --cache "$CAS" --diff "$DL/d2.json"
+	is_mounted $m && fail "a refused stack left $m mounted"
+	# a writable layered mount: its diff names the tree of the stack as
+	# its parent (UDIR/origin), so it stacks as a third layer
+	u=/tmp/dialects-upper
+	rm -rf $u /tmp/d3.json && mkdir -p $u
+	bundlefs mount "$DL/v1.json" $m --cache "$CAS" --upper $u \
+		--diff "$DL/d1.json" --diff "$DL/d2.json" ||
+		fail "writable layered mount: exit $?"
+	r=ok
+	{ echo new >$m/new.txt && rm $m/readme.txt; } || r="changes on the layered mount"
+	[ "$r" = ok ] && { bundlefs diff $m -o /tmp/d3.json || r="bundlefs diff of the layered mount: exit $?"; }
+	umount $m || fail "umount of the writable layered mount"
+	[ "$r" = ok ] || fail "$r"
+	bundlefs apply "$DL/v1.json" "$DL/d1.json" "$DL/d2.json" /tmp/d3.json \
+		--format v2-2025-12 -o /tmp/d3.applied 2>/tmp/d3.err ||
+		fail "the layered mount's diff does not stack: $(cat /tmp/d3.err)"
+	grep -q '"path":"new.txt"' /tmp/d3.applied || fail "new.txt not in the applied stack"
+	grep -q '"path":"readme.txt"' /tmp/d3.applied && fail "readme.txt still in the applied stack"
+	# an unhashed file: refused, or mounted with its reads failing (EIO)
+	expect_err "unhashed without --allow-unhashed" '"pending.exr": unhashed file' \
+		bundlefs mount "$DL/unhashed.json" $m --cache "$CAS"
+	bundlefs mount "$DL/unhashed.json" $m --cache "$CAS" --allow-unhashed ||
+		fail "bundlefs mount --allow-unhashed: exit $?"
+	r=ok
+	[ "$(cat $m/ok.txt)" = "one tree in every dialect" ] || r="ok.txt unreadable"
+	[ "$r" = ok ] && { [ "$(stat -c %s $m/pending.exr)" = 1024 ] || r="pending.exr: size $(stat -c %s $m/pending.exr)"; }
+	if [ "$r" = ok ]; then
+		out=$(cat $m/pending.exr 2>&1 >/dev/null) && r="reading the unhashed file succeeded"
+		case $r:$out in
+		ok:*"Input/output error"*) ;;
+		ok:*) r="expected EIO reading pending.exr, got '$out'" ;;
+		esac
+	fi
+	umount $m || fail "umount after the unhashed file"
+	[ "$r" = ok ] || fail "$r"
+}
+
 t_missing_object_eio() { broken_cache missing; }
 t_truncated_object_eio() { broken_cache trunc; }
 
@@ -682,7 +752,7 @@ CASES="mount_rich listing hashes xxh128sum_tool chunk_boundary_dd pread_odd_size
 mmap sendfile splice empty_file page_sizes symlinks modes mtime lookup_errors
 statfs proc_mounts writes_refused second_load_ebusy unprivileged
 drop_caches_reread parallel_readers empty_mount mount_t_and_load load_image v1_mount
-bundlefs_check usage_errors bad_cache_dir missing_object_eio
+dialects bundlefs_check usage_errors bad_cache_dir missing_object_eio
 truncated_object_eio verify mount_options many_mounts
 w_mount_rw w_create_persist w_cow_page w_partial_writes w_truncate w_rename_dir
 w_rmdir w_foreign_upper w_busy_upper w_damaged_upper w_upper_checks w_enospc
