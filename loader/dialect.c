@@ -38,14 +38,20 @@ static const struct bfs_dialect by_specification[] = {
 	"\"absolute-manifest-snapshot-beta-2025-12\" or " \
 	"\"absolute-manifest-diff-beta-2025-12\""
 
+/* The dialect whose @field is @v, or NULL and "unknown FIELD V" in @why. */
 static const struct bfs_dialect *find(const struct bfs_dialect *t, size_t n,
-				      const char *v, size_t len)
+				      const char *v, size_t len,
+				      const char *field, const char *accepted,
+				      char *why, size_t whysz)
 {
+	char q[512];
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (strlen(t[i].version) == len && !memcmp(t[i].version, v, len))
 			return &t[i];
+	bfs_quote(q, sizeof(q), v, len);
+	snprintf(why, whysz, "unknown %s %s: expected %s", field, q, accepted);
 	return NULL;
 }
 
@@ -53,9 +59,6 @@ const struct bfs_dialect *bfs_dialect_detect(const char *mver, size_t mlen,
 					     const char *sver, size_t slen,
 					     char *why, size_t whysz)
 {
-	const struct bfs_dialect *d;
-	char q[512];
-
 	if (mver && sver) {
 		snprintf(why, whysz,
 			 "both \"manifestVersion\" and \"specificationVersion\": expected one, manifestVersion " MVERSIONS " or specificationVersion " SVERSIONS);
@@ -66,23 +69,11 @@ const struct bfs_dialect *bfs_dialect_detect(const char *mver, size_t mlen,
 			 "missing \"manifestVersion\" or \"specificationVersion\": expected manifestVersion " MVERSIONS " or specificationVersion " SVERSIONS);
 		return NULL;
 	}
-	if (mver) {
-		d = find(by_manifest_version, N(by_manifest_version), mver,
-			 mlen);
-		bfs_quote(q, sizeof(q), mver, mlen);
-		if (!d)
-			snprintf(why, whysz,
-				 "unknown manifestVersion %s: expected " MVERSIONS,
-				 q);
-		return d;
-	}
-	d = find(by_specification, N(by_specification), sver, slen);
-	bfs_quote(q, sizeof(q), sver, slen);
-	if (!d)
-		snprintf(why, whysz,
-			 "unknown specificationVersion %s: expected " SVERSIONS,
-			 q);
-	return d;
+	if (mver)
+		return find(by_manifest_version, N(by_manifest_version), mver,
+			    mlen, "manifestVersion", MVERSIONS, why, whysz);
+	return find(by_specification, N(by_specification), sver, slen,
+		    "specificationVersion", SVERSIONS, why, whysz);
 }
 
 const struct bfs_dialect *bfs_dialect_by_format(const char *name)
