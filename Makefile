@@ -5,7 +5,7 @@
 KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's,.*/linux-headers-,,' | sort -V | tail -n1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module loader clean check demo deps host-test vm-test kunit fuzz
+.PHONY: all module loader clean check demo deps host-test vm-test kunit fuzz bench bench-quick
 
 all: module loader
 
@@ -35,6 +35,15 @@ demo:
 # KUnit suites in a VM on a cached KUnit kernel.
 kunit:
 	@scripts/kunit
+
+# The benchmark against tmpfs, overlayfs and FUSE peers in one VM boot per
+# group; writes bench/report.md (Documentation/benchmark.rst).
+bench:
+	@bench/run
+
+# A subset in under 10 minutes, into build/bench/quick/report.md.
+bench-quick:
+	@bench/run --quick
 
 # libFuzzer targets, FUZZ_SECONDS each (default 60).
 fuzz:

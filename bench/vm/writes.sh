@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench/vm/writes.sh: workloads 1, 2, 3 and 8 of bench/README.md (writes),
+# every peer in this one boot.  Run by bench/run through scripts/vm-run.
+. "$(dirname "$0")/lib.sh"
+
+BIG=${BENCH_BIG:-1073741824}
+WRITE_SIZE=${BENCH_WRITE_SIZE:-$BIG}
+CREATE=${BENCH_CREATE:-20000}
+RANDW=${BENCH_RANDW:-20000}
+
+bench_init
+# the inputs of workload 8: the small files of d000..d003
+gen_data "${BENCH_FILES:-4000}" "${BENCH_DIRS:-40}" 65536 "$BIG"
+
+# 1: a new file, sequential writes, with and without a final fsync
+for p in $PEERS; do
+	for bs in 131072 4096; do
+		for sync in nofsync fsync; do
+			r=1
+			while [ $r -le "$REPS" ]; do
+				peer_up "$p" || { peer_error writes "seq-write-$bs-$sync" "$p" "mount failed"; break; }
+				measure writes "seq-write-$bs-$sync" "$p" "$r" MB/s \
+					"$(mb "$WRITE_SIZE")" \
+					bench-io write "$MNT/new.bin" "$WRITE_SIZE" "$bs" "$sync"
+				peer_down
+				r=$((r + 1))
+			done
+		done
+	done
+done
+
+# 2: 4 KiB overwrites inside big.bin, which the manifest holds: the first
+# write's latency (a copy-up for overlay peers) and then the rate
+for p in $PEERS; do
+	r=1
+	while [ $r -le "$REPS" ]; do
+		peer_up "$p" big.bin || { peer_error writes first-write "$p" "mount failed"; break; }
+		drop_caches
+		measure writes first-write "$p" "$r" ms ms \
+			bench-io firstwrite "$MNT/big.bin" $((BIG / 2))
+		measure writes rand-overwrite-4k "$p" "$r" MB/s \
+			"$(mb $((RANDW * 4096)))" \
+			bench-io randwrite "$MNT/big.bin" 4096 "$RANDW"
+		peer_down
+		r=$((r + 1))
+	done
+done
+
+# 3: create + write 16 KiB + close, CREATE files in 100 directories
+for p in $PEERS; do
+	r=1
+	while [ $r -le "$REPS" ]; do
+		peer_up "$p" || { peer_error writes create-16k "$p" "mount failed"; break; }
+		mkdir "$MNT/out"
+		measure writes create-16k "$p" "$r" files/s "$CREATE" \
+			bench-io create "$MNT/out" "$CREATE" 100 16384
+		peer_down
+		r=$((r + 1))
+	done
+done
+
+# 8: the seed profile's job: writes many small and medium files while
+# reading inputs (fio, two writers and one reader); throughput and the
+# CPU time of the whole machine per GiB written
+for p in $PEERS; do
+	r=1
+	while [ $r -le "$REPS" ]; do
+		peer_up "$p" d000 d001 d002 d003 || { peer_error writes mixed-job "$p" "mount failed"; break; }
+		mkdir "$MNT/out"
+		if out=$(mixed_job bench-io run 2>/tmp/bench.err); then
+			set -- $out
+			# fio's terse line, field 47: KiB written by all jobs
+			kib=$(awk -F';' '{ print $47 }' /tmp/fio.out)
+			result "writes mixed-job $p $r $(awk -v k="$kib" -v t="$1" 'BEGIN { printf "%.3f", k * 1024 / 1e6 / t }') MB/s"
+			result "writes mixed-job-cpu $p $r $(awk -v k="$kib" -v c="$2" 'BEGIN { printf "%.3f", c * 1048576 / k }') s/GiB"
+		else
+			peer_error writes mixed-job "$p" "fio: $(head -n 1 /tmp/bench.err)"
+		fi
+		peer_down
+		r=$((r + 1))
+	done
+done
+say "done"
