@@ -55,7 +55,7 @@ peer_up() {
 		cp -a "$DATA/src/$f" "$B/rw/$f" || return 1
 	done
 	case $p in
-	tmpfs) mount --bind "$B/rw" "$MNT" ;;
+	tmpfs) mount -o bind "$B/rw" "$MNT" ;;
 	overlayfs) mount -t overlay overlay \
 		-o "lowerdir=$DATA/src,upperdir=$B/upper,workdir=$B/work" "$MNT" ;;
 	bundlefs) bundlefs mount "$DATA/manifest.json" "$MNT" \
@@ -71,7 +71,7 @@ peer_up() {
 # peer_ro PEER: mount PEER at $MNT over src for reading only.
 peer_ro() {
 	case $1 in
-	tmpfs) mount --bind "$DATA/src" "$MNT" ;;
+	tmpfs) mount -o bind "$DATA/src" "$MNT" ;;
 	overlayfs) mount -t overlay overlay -o "lowerdir=$DATA/src" "$MNT" ;;
 	bundlefs) bundlefs mount "$DATA/manifest.json" "$MNT" --cache "$DATA/cas" ;;
 	passthrough_ll) passthrough_ll -o "source=$DATA/src" "$MNT" ;;
