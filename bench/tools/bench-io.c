@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench-io: the timed operations of the benchmark (bench/vm/ scripts), each
- * printing one line "SECONDS CPU_SECONDS [EXTRA]" on success.  SECONDS is
+ * printing one line "SECONDS CPU_SECONDS AMOUNT" on success.  SECONDS is
  * wall time (CLOCK_MONOTONIC); CPU_SECONDS is the busy time of all CPUs
  * from /proc/stat over the same interval, so a FUSE daemon's work counts
- * as well as the caller's.
+ * as well as the caller's; AMOUNT is what was done: bytes, files or
+ * entries.  An operation stops early once it has run BENCH_MAX_SECONDS
+ * (environment; default no limit) and reports what it did by then, so
+ * that a peer 100 times slower than the rest does not hold up the run.
  *
  *   bench-io write FILE SIZE BS [fsync]   new file: O_CREAT|O_TRUNC, SIZE
- *                                          bytes in BS writes
+ *                                          bytes in BS writes (bytes)
  *   bench-io read FILE BS [LIMIT]          sequential read to EOF or LIMIT
  *   bench-io randread FILE BS COUNT        COUNT reads at random aligned
  *   bench-io randwrite FILE BS COUNT       offsets (seeded: repeatable)
@@ -15,13 +18,13 @@
  *                                          + close (a copy-up's cost)
  *   bench-io create DIR FILES DIRS SIZE    DIRS directories, FILES files
  *                                          of SIZE bytes spread over them
- *   bench-io readall DIR                   open + read + close every file
- *                                          (its first MiB: small files)
+ *   bench-io readall DIR                   open + read (the first MiB) +
+ *                                          close of every file (files)
  *   bench-io walk DIR [stat]               getdents of every directory,
- *                                          and lstat of every entry; EXTRA
- *                                          is the number of entries
- *   bench-io run CMD [ARG...]              time a command; EXTRA is its
- *                                          peak RSS in KiB
+ *                                          and lstat of every entry
+ *                                          (entries)
+ *   bench-io run CMD [ARG...]              time a command (its peak RSS
+ *                                          in KiB)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -69,19 +72,28 @@ static double cpu_busy(void)
 	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
 }
 
-static double t0, c0;
+static double t0, c0, max_seconds;
 
 static void start(void)
 {
+	const char *m = getenv("BENCH_MAX_SECONDS");
+
+	max_seconds = m ? atof(m) : 0;
 	c0 = cpu_busy();
 	t0 = now();
 }
 
-static void stop(const char *extra)
+/* Past BENCH_MAX_SECONDS?  Asked every 16th step: the clock costs too. */
+static int out_of_time(unsigned long long step)
+{
+	return max_seconds > 0 && !(step & 15) && now() - t0 > max_seconds;
+}
+
+static void stop(unsigned long long amount)
 {
 	double t = now() - t0, c = cpu_busy() - c0;
 
-	printf("%.6f %.3f%s%s\n", t, c, extra ? " " : "", extra ? extra : "");
+	printf("%.6f %.3f %llu\n", t, c, amount);
 }
 
 static unsigned long long num(const char *s)
@@ -132,7 +144,7 @@ static void full_write(int fd, const char *b, size_t n, const char *path)
 
 static int cmd_write(char **a, int n)
 {
-	unsigned long long size = num(a[1]), bs = num(a[2]), done = 0;
+	unsigned long long size = num(a[1]), bs = num(a[2]), done = 0, i = 1;
 	char *b = buffer(bs);
 	int fd;
 
@@ -140,7 +152,7 @@ static int cmd_write(char **a, int n)
 	fd = open(a[0], O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		die("creating", a[0]);
-	while (done < size) {
+	while (done < size && !out_of_time(i++)) {
 		size_t len = size - done < bs ? size - done : bs;
 
 		full_write(fd, b, len, a[0]);
@@ -150,7 +162,7 @@ static int cmd_write(char **a, int n)
 		die("fsync", a[0]);
 	if (close(fd))
 		die("closing", a[0]);
-	stop(NULL);
+	stop(done);
 	return 0;
 }
 
@@ -158,7 +170,8 @@ static int cmd_read(char **a, int n)
 {
 	unsigned long long bs = num(a[1]), total = 0;
 	unsigned long long limit = n > 2 ? num(a[2]) : ~0ULL;
-	char *b = buffer(bs), extra[32];
+	unsigned long long i = 1;
+	char *b = buffer(bs);
 	ssize_t r = 0;
 	int fd;
 
@@ -166,13 +179,12 @@ static int cmd_read(char **a, int n)
 	fd = open(a[0], O_RDONLY);
 	if (fd < 0)
 		die("opening", a[0]);
-	while (total < limit && (r = read(fd, b, bs)) > 0)
+	while (total < limit && !out_of_time(i++) && (r = read(fd, b, bs)) > 0)
 		total += r;
 	if (r < 0)
 		die("reading", a[0]);
 	close(fd);
-	snprintf(extra, sizeof(extra), "%llu", total);
-	stop(extra);
+	stop(total);
 	return 0;
 }
 
@@ -190,7 +202,7 @@ static int cmd_random(char **a, int writing)
 		return 1;
 	}
 	start();
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count && !out_of_time(i + 1); i++) {
 		off_t off = (next_random() % (st.st_size / bs)) * bs;
 		ssize_t r = writing ? pwrite(fd, b, bs, off) :
 				      pread(fd, b, bs, off);
@@ -198,7 +210,7 @@ static int cmd_random(char **a, int writing)
 		if (r != (ssize_t)bs)
 			die(writing ? "writing" : "reading", a[0]);
 	}
-	stop(NULL);
+	stop(i * bs);
 	close(fd);
 	return 0;
 }
@@ -216,7 +228,7 @@ static int cmd_firstwrite(char **a)
 		die("writing", a[0]);
 	if (close(fd))
 		die("closing", a[0]);
-	stop(NULL);
+	stop(4096);
 	return 0;
 }
 
@@ -232,7 +244,7 @@ static int cmd_create(char **a)
 		if (mkdir(path, 0755))
 			die("mkdir", path);
 	}
-	for (i = 0; i < files; i++) {
+	for (i = 0; i < files && !out_of_time(i + 1); i++) {
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/c%03llu/f%06llu", a[0],
@@ -244,13 +256,13 @@ static int cmd_create(char **a)
 		if (close(fd))
 			die("closing", path);
 	}
-	stop(NULL);
+	stop(i);
 	return 0;
 }
 
 struct walk {
 	int do_stat, read_files;
-	unsigned long long entries;
+	unsigned long long entries, files;
 	char *buf;
 };
 
@@ -289,6 +301,7 @@ static void walk_dir(struct walk *w, int dfd, const char *path)
 			if (r < 0)
 				die("reading", e->d_name);
 			close(fd);
+			w->files++;
 		}
 	}
 	closedir(d);
@@ -298,7 +311,6 @@ static int cmd_walk(char **a, int n, int read_files)
 {
 	struct walk w = { .do_stat = n > 1 && !strcmp(a[1], "stat"),
 			  .read_files = read_files, .buf = buffer(1 << 16) };
-	char extra[32];
 	int fd;
 
 	start();
@@ -306,15 +318,13 @@ static int cmd_walk(char **a, int n, int read_files)
 	if (fd < 0)
 		die("opening", a[0]);
 	walk_dir(&w, fd, a[0]);
-	snprintf(extra, sizeof(extra), "%llu", w.entries);
-	stop(extra);
+	stop(read_files ? w.files : w.entries);
 	return 0;
 }
 
 static int cmd_run(char **a)
 {
 	struct rusage ru;
-	char extra[32];
 	int status;
 	pid_t pid;
 
@@ -336,8 +346,7 @@ static int cmd_run(char **a)
 			status);
 		return 1;
 	}
-	snprintf(extra, sizeof(extra), "%ld", ru.ru_maxrss);
-	stop(extra);
+	stop(ru.ru_maxrss);
 	return 0;
 }
 

@@ -9,7 +9,8 @@
 # that cannot be measured prints "R GROUP CASE PEER - - error: why".
 #
 # Environment (from bench/run): BENCH_REPS, BENCH_PEERS (space-separated),
-# BENCH_FILES, BENCH_DIRS, BENCH_FILE_SIZE, BENCH_BIG, BENCH_CREATE.
+# BENCH_MAX_SECONDS (each timed operation's limit: bench-io stops there
+# and reports the rate over what it did), and the sizes each script reads.
 set -u
 export LC_ALL=C
 B=/bench			# tmpfs holding everything
@@ -27,6 +28,8 @@ bench_init() {
 	mkdir -p "$MNT"
 	echo 0 >/proc/sys/kernel/kptr_restrict
 	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	# passthrough_ll keeps a descriptor per inode it has seen
+	ulimit -n 65536
 	say "kernel $(uname -r), $(nproc) CPUs, $(($(meminfo MemTotal) / 1024)) MiB"
 }
 
@@ -93,26 +96,23 @@ peer_down() {
 	rm -rf "$B/rw" "$B/upper" "$B/work"
 }
 
-# measure GROUP CASE PEER REP UNIT SCALE CMD...: run CMD (a bench-io
-# line: "SECONDS CPU [EXTRA]"), print SCALE / SECONDS in UNIT (SCALE
-# "time" prints the seconds themselves, "ms" milliseconds, "cpu" the CPU
-# seconds); EXTRA is left in $EXTRA.
+# measure GROUP CASE PEER REP UNIT HOW CMD...: run CMD (a bench-io line:
+# "SECONDS CPU AMOUNT") and print one row: HOW is "MB" (AMOUNT bytes per
+# second in MB/s), "rate" (AMOUNT per second), "ms" (the time itself).
 measure() {
-	g=$1 c=$2 pr=$3 r=$4 u=$5 s=$6
+	g=$1 c=$2 pr=$3 r=$4 u=$5 how=$6
 	shift 6
 	if ! out=$("$@" 2>/tmp/bench.err); then
 		result "$g $c $pr - - error: $(head -n 1 /tmp/bench.err)"
 		return 1
 	fi
 	set -- $out
-	case $s in
-	time) v=$1 ;;
+	case $how in
 	ms) v=$(awk -v t="$1" 'BEGIN { printf "%.3f", t * 1000 }') ;;
-	cpu) v=$2 ;;
-	*) v=$(awk -v s="$s" -v t="$1" 'BEGIN { printf "%.3f", s / t }') ;;
+	MB) v=$(awk -v t="$1" -v a="$3" 'BEGIN { printf "%.3f", a / 1e6 / t }') ;;
+	*) v=$(awk -v t="$1" -v a="$3" 'BEGIN { printf "%.3f", a / t }') ;;
 	esac
 	result "$g $c $pr $r $v $u"
-	[ -z "${3:-}" ] || EXTRA=$3
 }
 
 # Start of a peer's rows: one mount failure is a row, not the end.
@@ -122,19 +122,16 @@ peer_error() {
 
 # mixed_job [WRAPPER...]: workload 8, the seed profile's job: two fio
 # writers of many small and medium files (16 KiB to 2 MiB) in $MNT/out
-# and one reader of the inputs in $MNT/d000..d003.  Terse output (one
-# line, all jobs) in /tmp/fio.out.
+# and one reader of the inputs in $MNT/d000..d003, for at most
+# BENCH_MAX_SECONDS.  Terse output (one line, all jobs) in /tmp/fio.out.
 mixed_job() {
 	"$@" fio --minimal --group_reporting --output=/tmp/fio.out \
+		--runtime="${BENCH_MAX_SECONDS:-60}" \
 		--name=out --directory="$MNT/out" --rw=write --bs=64k \
 		--nrfiles=200 --filesize=16k-2m --numjobs=2 \
 		--file_service_type=sequential \
 		--name=in --opendir="$MNT/d000" --opendir="$MNT/d001" \
 		--opendir="$MNT/d002" --opendir="$MNT/d003" --rw=read --bs=64k
-}
-
-mb() {	# mb BYTES: in MB (10^6), for a rate
-	awk -v b="$1" 'BEGIN { printf "%.6f", b / 1e6 }'
 }
 
 meminfo() {	# meminfo FIELD: kB

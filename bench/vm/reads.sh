@@ -13,7 +13,6 @@ FOOT=${BENCH_FOOTPRINT:-268435456}
 
 bench_init
 gen_data "${BENCH_FILES:-100000}" "${BENCH_DIRS:-1000}" 4096 "$BIG"
-ENTRIES=$((${BENCH_FILES:-100000} + ${BENCH_DIRS:-1000} + 1))
 
 for p in $PEERS; do
 	peer_ro "$p" || { peer_error reads seq-read-cold "$p" "mount failed"; continue; }
@@ -21,25 +20,24 @@ for p in $PEERS; do
 	while [ $r -le "$REPS" ]; do
 		for t in cold warm; do
 			[ $t = warm ] || drop_caches
-			measure reads "seq-read-$t" "$p" "$r" MB/s "$(mb "$BIG")" \
+			measure reads "seq-read-$t" "$p" "$r" MB/s MB \
 				bench-io read "$MNT/big.bin" 131072
 			[ $t = warm ] || drop_caches
-			measure reads "rand-read-4k-$t" "$p" "$r" MB/s \
-				"$(mb $((RANDR * 4096)))" \
+			measure reads "rand-read-4k-$t" "$p" "$r" MB/s MB \
 				bench-io randread "$MNT/big.bin" 4096 "$RANDR"
 		done
 		for t in cold warm; do
 			[ $t = warm ] || drop_caches
 			# every file, opened, read (its first MiB) and closed
-			measure reads "small-read-$t" "$p" "$r" files/s \
-				"${BENCH_FILES:-100000}" bench-io readall "$MNT"
+			measure reads "small-read-$t" "$p" "$r" files/s rate \
+				bench-io readall "$MNT"
 		done
 		for t in cold warm; do
 			[ $t = warm ] || drop_caches
-			measure reads "walk-stat-$t" "$p" "$r" entries/s "$ENTRIES" \
+			measure reads "walk-stat-$t" "$p" "$r" entries/s rate \
 				bench-io walk "$MNT" stat
 			[ $t = warm ] || drop_caches
-			measure reads "walk-readdir-$t" "$p" "$r" entries/s "$ENTRIES" \
+			measure reads "walk-readdir-$t" "$p" "$r" entries/s rate \
 				bench-io walk "$MNT"
 		done
 		r=$((r + 1))

@@ -20,8 +20,7 @@ for p in $PEERS; do
 			r=1
 			while [ $r -le "$REPS" ]; do
 				peer_up "$p" || { peer_error writes "seq-write-$bs-$sync" "$p" "mount failed"; break; }
-				measure writes "seq-write-$bs-$sync" "$p" "$r" MB/s \
-					"$(mb "$WRITE_SIZE")" \
+				measure writes "seq-write-$bs-$sync" "$p" "$r" MB/s MB \
 					bench-io write "$MNT/new.bin" "$WRITE_SIZE" "$bs" "$sync"
 				peer_down
 				r=$((r + 1))
@@ -39,8 +38,7 @@ for p in $PEERS; do
 		drop_caches
 		measure writes first-write "$p" "$r" ms ms \
 			bench-io firstwrite "$MNT/big.bin" $((BIG / 2))
-		measure writes rand-overwrite-4k "$p" "$r" MB/s \
-			"$(mb $((RANDW * 4096)))" \
+		measure writes rand-overwrite-4k "$p" "$r" MB/s MB \
 			bench-io randwrite "$MNT/big.bin" 4096 "$RANDW"
 		peer_down
 		r=$((r + 1))
@@ -53,7 +51,7 @@ for p in $PEERS; do
 	while [ $r -le "$REPS" ]; do
 		peer_up "$p" || { peer_error writes create-16k "$p" "mount failed"; break; }
 		mkdir "$MNT/out"
-		measure writes create-16k "$p" "$r" files/s "$CREATE" \
+		measure writes create-16k "$p" "$r" files/s rate \
 			bench-io create "$MNT/out" "$CREATE" 100 16384
 		peer_down
 		r=$((r + 1))
