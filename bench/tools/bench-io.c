@@ -261,7 +261,7 @@ static int cmd_create(char **a)
 }
 
 struct walk {
-	int do_stat, read_files;
+	int do_stat, read_files, stopped;
 	unsigned long long entries, files;
 	char *buf;
 };
@@ -273,12 +273,15 @@ static void walk_dir(struct walk *w, int dfd, const char *path)
 
 	if (!d)
 		die("opendir", path);
-	while ((e = readdir(d))) {
+	while (!w->stopped && (e = readdir(d))) {
 		struct stat st;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		w->entries++;
+		if (out_of_time(++w->entries)) {
+			w->stopped = 1;
+			break;
+		}
 		if (w->do_stat &&
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			die("lstat", e->d_name);

@@ -75,7 +75,8 @@ peer_up() {
 peer_ro() {
 	case $1 in
 	tmpfs) mount -o bind "$DATA/src" "$MNT" ;;
-	overlayfs) mount -t overlay overlay -o "lowerdir=$DATA/src" "$MNT" ;;
+	overlayfs) mkdir -p "$B/empty" &&	# two lower layers: no upper needed
+		mount -t overlay overlay -o "lowerdir=$DATA/src:$B/empty" "$MNT" ;;
 	bundlefs) bundlefs mount "$DATA/manifest.json" "$MNT" --cache "$DATA/cas" ;;
 	passthrough_ll) passthrough_ll -o "source=$DATA/src" "$MNT" ;;
 	fuse-overlayfs) rm -rf "$B/upper" "$B/work" && mkdir -p "$B/upper" "$B/work" &&
