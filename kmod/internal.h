@@ -163,6 +163,15 @@ static inline const struct bundlefs_image *bundlefs_img(struct super_block *sb)
 	return l ? &l->img : NULL;
 }
 
+/* The image node of a regular file, NULL for one made in this mount. */
+static inline const struct bundlefs_node *bundlefs_file_node(struct inode *inode)
+{
+	u32 node = BUNDLEFS_I(inode)->node;
+
+	return node == BUNDLEFS_NO_NODE ? NULL :
+	       bundlefs_image_node(bundlefs_img(inode->i_sb), node);
+}
+
 #define bundlefs_err(sb, fmt, ...)					\
 	pr_err("(dev %u:%u) %s: " fmt "\n", MAJOR((sb)->s_dev),		\
 	       MINOR((sb)->s_dev), __func__, ##__VA_ARGS__)
@@ -208,6 +217,7 @@ extern const struct file_operations bundlefs_dir_fops;
 extern const struct address_space_operations bundlefs_aops;
 extern const struct file_operations bundlefs_file_fops;
 void bundlefs_put_objects(struct bundlefs_inode *bi);
+void bundlefs_warn_short(struct inode *inode, u32 chunk, u64 at, ssize_t n);
 int bundlefs_fill_folio_locked(struct inode *inode, struct folio *folio);
 /* the read side of bundlefs_rw_aops too */
 int bundlefs_read_folio(struct file *file, struct folio *folio);
