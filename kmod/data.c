@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bundlefs: file data.  The page cache of a bundlefs inode is filled from
- * the content-addressed object of the chunk under each folio, an ordinary
- * file Data/<hash>.xxh128 under the cache directory pinned at mount.
+ * bundlefs: file data from the objects.  A file that passes through
+ * (passthrough.c) is read from the content-addressed object of each chunk,
+ * an ordinary file Data/<hash>.xxh128 under the cache directory pinned at
+ * mount; any other file has its own page cache, filled here from those
+ * objects and, on a writable mount, from the upper directory.
  *
  * Objects are opened and read with the mounter's credentials, never the
  * reader's: access to a file is decided by its mode in the mount.
@@ -233,6 +235,21 @@ static struct file *bundlefs_object(struct bundlefs_read *rd,
 		fput(file);
 		return old;
 	}
+	return file;
+}
+
+/* The object of chunk @cp of a manifest file, for passthrough.c. */
+struct file *bundlefs_chunk_object(struct inode *inode,
+				   const struct bundlefs_chunk_pos *cp, bool quiet)
+{
+	struct bundlefs_read rd;
+	const struct cred *old;
+	struct file *file;
+
+	bundlefs_read_init(&rd, inode, quiet);
+	old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
+	file = bundlefs_object(&rd, cp);
+	revert_creds(old);
 	return file;
 }
 
@@ -543,7 +560,7 @@ const struct address_space_operations bundlefs_aops = {
 
 const struct file_operations bundlefs_file_fops = {
 	.llseek		= generic_file_llseek,
-	.read_iter	= generic_file_read_iter,
-	.mmap		= generic_file_readonly_mmap,
-	.splice_read	= bundlefs_splice_read,
+	.read_iter	= bundlefs_file_read_iter,
+	.mmap		= bundlefs_file_mmap,
+	.splice_read	= bundlefs_file_splice_read,
 };
