@@ -27,6 +27,23 @@ static inline ssize_t bundlefs_splice_read(struct file *in, loff_t *ppos,
 }
 
 /*
+ * Splice from an object, a file of another file system.  6.5 exported
+ * vfs_splice_read(); before it, overlayfs called generic_file_splice_read()
+ * on its real file, and so do we.
+ */
+static inline ssize_t bundlefs_backing_splice_read(struct file *in,
+						   loff_t *ppos,
+						   struct pipe_inode_info *pipe,
+						   size_t len, unsigned int flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return vfs_splice_read(in, ppos, pipe, len, flags);
+#else
+	return generic_file_splice_read(in, ppos, pipe, len, flags);
+#endif
+}
+
+/*
  * 6.6 hid i_ctime behind accessors and 6.7 did the same for i_atime and
  * i_mtime; a manifest gives one time for all three.
  */

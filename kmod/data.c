@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bundlefs: file data.  The page cache of a bundlefs inode is filled from
- * the content-addressed object of the chunk under each folio, an ordinary
- * file Data/<hash>.xxh128 under the cache directory pinned at mount.
+ * bundlefs: file data from the objects.  A file that passes through
+ * (passthrough.c) is read from the content-addressed object of each chunk,
+ * an ordinary file Data/<hash>.xxh128 under the cache directory pinned at
+ * mount; any other file has its own page cache, filled here from those
+ * objects and, on a writable mount, from the upper directory.
  *
  * Objects are opened and read with the mounter's credentials, never the
  * reader's: access to a file is decided by its mode in the mount.
@@ -16,6 +18,8 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/file.h>
+#include <linux/uio.h>
+#include <linux/bvec.h>
 
 /* State of one read_folio or readahead call. */
 struct bundlefs_read {
@@ -28,6 +32,35 @@ struct bundlefs_read {
 	struct file *drop_file;
 	pgoff_t drop_first, drop_last;
 };
+
+/*
+ * Folios that readahead fills from one object with one read: contiguous
+ * in the file and in the object, each one whole but the last.
+ */
+#define BUNDLEFS_BATCH	16
+
+struct bundlefs_batch {
+	struct file *obj;
+	u32 chunk;
+	u64 offset;		/* in the object, of the first folio */
+	size_t len;		/* bytes for all the folios */
+	unsigned int nr;
+	struct folio *folios[BUNDLEFS_BATCH];
+	struct bio_vec bvec[BUNDLEFS_BATCH];
+};
+
+static void bundlefs_read_init(struct bundlefs_read *rd, struct inode *inode,
+			       bool quiet)
+{
+	rd->inode = inode;
+	/* regular inodes only come from a loaded image */
+	rd->img = bundlefs_img(inode->i_sb);
+	/* a file made in this mount has no node: all of it is upper */
+	rd->node = bundlefs_file_node(inode);
+	rd->rw = BUNDLEFS_SB(inode->i_sb)->upper;
+	rd->quiet = quiet;
+	rd->drop_file = NULL;
+}
 
 static struct file **bundlefs_object_slots(struct bundlefs_inode *bi)
 {
@@ -205,6 +238,21 @@ static struct file *bundlefs_object(struct bundlefs_read *rd,
 	return file;
 }
 
+/* The object of chunk @cp of a manifest file, for passthrough.c. */
+struct file *bundlefs_chunk_object(struct inode *inode,
+				   const struct bundlefs_chunk_pos *cp, bool quiet)
+{
+	struct bundlefs_read rd;
+	const struct cred *old;
+	struct file *file;
+
+	bundlefs_read_init(&rd, inode, quiet);
+	old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
+	file = bundlefs_object(&rd, cp);
+	revert_creds(old);
+	return file;
+}
+
 void bundlefs_put_objects(struct bundlefs_inode *bi)
 {
 	u32 i;
@@ -285,17 +333,57 @@ static int bundlefs_fill_from_upper(struct bundlefs_read *rd,
 	return 0;
 }
 
-static int bundlefs_fill_folio(struct bundlefs_read *rd, struct folio *folio)
+void bundlefs_warn_short(struct inode *inode, u32 chunk, u64 at, ssize_t n)
 {
-	struct bundlefs_chunk_pos cp;
-	size_t fsize = folio_size(folio);
-	loff_t pos = folio_pos(folio);
-	size_t len, done = 0;
-	struct file *obj;
-	loff_t opos;
-	void *kaddr;
+	if (!fatal_signal_pending(current))
+		bundlefs_warn_rl(inode->i_sb,
+				 "inode %lu: short read of chunk %u at %llu: %zd",
+				 inode->i_ino, chunk, at, n);
+}
+
+/*
+ * Read @len bytes at @offset of chunk @chunk's object into the pages of
+ * @bv, with one call however many there are.  Returns the bytes read:
+ * fewer only when the object ended early or failed.
+ */
+static size_t bundlefs_read_object(struct bundlefs_read *rd, struct file *obj,
+				   u32 chunk, u64 offset, struct bio_vec *bv,
+				   unsigned int nr, size_t len)
+{
+	struct iov_iter iter;
+	loff_t opos = offset;
+	size_t done = 0;
 	ssize_t n = 0;
 
+	iov_iter_bvec(&iter, ITER_DEST, bv, nr, len);
+	while (done < len) {
+		n = vfs_iter_read(obj, &iter, &opos, 0);
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	if (done < len && !rd->quiet)
+		bundlefs_warn_short(rd->inode, chunk, offset + done, n);
+	return done;
+}
+
+/* @len bytes were read into @folio: the rest, past EOF, reads as zeros. */
+static void bundlefs_folio_filled(struct folio *folio, size_t len)
+{
+	if (len < folio_size(folio))
+		folio_zero_segment(folio, len, folio_size(folio));
+	flush_dcache_folio(folio);
+}
+
+/*
+ * Where the bytes of @folio come from.  1: @len bytes at @cp of an object,
+ * the rest of the folio past EOF; 0: it was filled here, with zeros past
+ * EOF or from the upper data file; or an error.
+ */
+static int bundlefs_folio_source(struct bundlefs_read *rd, struct folio *folio,
+				 struct bundlefs_chunk_pos *cp, size_t *len)
+{
+	loff_t pos = folio_pos(folio);
 	u64 limit = U64_MAX;
 
 	if (rd->rw) {
@@ -312,55 +400,105 @@ static int bundlefs_fill_folio(struct bundlefs_read *rd, struct folio *folio)
 			return bundlefs_fill_from_upper(rd, folio);
 	}
 	/* a folio wholly past EOF (mmap of the last page, a racing read) */
-	if (!bundlefs_chunk_map(rd->img, rd->node, pos, &cp)) {
-		folio_zero_range(folio, 0, fsize);
+	if (!bundlefs_chunk_map(rd->img, rd->node, pos, cp)) {
+		folio_zero_range(folio, 0, folio_size(folio));
 		return 0;
 	}
 	/* past a truncation point the bytes are zeros, not the object's */
-	len = min_t(u64, min_t(u64, fsize, cp.avail), limit - pos);
+	*len = min_t(u64, min_t(u64, folio_size(folio), cp->avail),
+		     limit - pos);
+	return 1;
+}
 
+static int bundlefs_fill_folio(struct bundlefs_read *rd, struct folio *folio)
+{
+	struct bundlefs_chunk_pos cp;
+	struct bio_vec bv;
+	struct file *obj;
+	size_t len;
+	int err;
+
+	err = bundlefs_folio_source(rd, folio, &cp, &len);
+	if (err <= 0)
+		return err;
 	obj = bundlefs_object(rd, &cp);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-
-	kaddr = kmap_local_folio(folio, 0);
-	opos = cp.offset;
-	while (done < len) {
-		n = kernel_read(obj, kaddr + done, len - done, &opos);
-		if (n <= 0)
-			break;
-		done += n;
-	}
-	/* the tail past EOF in the last folio reads as zeros */
-	if (done == len && len < fsize)
-		memset(kaddr + len, 0, fsize - len);
-	kunmap_local(kaddr);
-
-	if (done < len) {
-		if (!rd->quiet && !fatal_signal_pending(current))
-			bundlefs_warn_rl(rd->inode->i_sb,
-					 "inode %lu: short read of chunk %u at %llu: %zd",
-					 rd->inode->i_ino, cp.chunk,
-					 cp.offset + done, n);
+	bvec_set_page(&bv, folio_page(folio, 0), len, 0);
+	if (bundlefs_read_object(rd, obj, cp.chunk, cp.offset, &bv, 1, len) < len)
 		return -EIO;
-	}
-	flush_dcache_folio(folio);
+	bundlefs_folio_filled(folio, len);
 	bundlefs_drop_add(rd, obj, cp.offset, len);
 	return 0;
 }
 
-static void bundlefs_read_init(struct bundlefs_read *rd, struct inode *inode,
-			       bool quiet)
+/* Read the folios of a batch and end the read of each. */
+static int bundlefs_batch_flush(struct bundlefs_read *rd,
+				struct bundlefs_batch *b)
 {
-	rd->inode = inode;
-	/* regular inodes only come from a loaded image */
-	rd->img = bundlefs_img(inode->i_sb);
-	/* a file made in this mount has no node: all of it is upper */
-	rd->node = BUNDLEFS_I(inode)->node == BUNDLEFS_NO_NODE ? NULL :
-		   bundlefs_image_node(rd->img, BUNDLEFS_I(inode)->node);
-	rd->rw = BUNDLEFS_SB(inode->i_sb)->upper;
-	rd->quiet = quiet;
-	rd->drop_file = NULL;
+	size_t done, at = 0;
+	unsigned int i;
+
+	if (!b->nr)
+		return 0;
+	done = bundlefs_read_object(rd, b->obj, b->chunk, b->offset, b->bvec,
+				    b->nr, b->len);
+	for (i = 0; i < b->nr; i++) {
+		size_t len = b->bvec[i].bv_len;
+		bool ok = at + len <= done;
+
+		if (ok)
+			bundlefs_folio_filled(b->folios[i], len);
+		bundlefs_folio_end_read(b->folios[i], ok);
+		at += len;
+	}
+	if (done)
+		bundlefs_drop_add(rd, b->obj, b->offset, done);
+	b->nr = 0;
+	return done < b->len ? -EIO : 0;
+}
+
+/*
+ * Take a locked folio of a readahead: fill it now when its bytes are no
+ * object's, else add it to the batch, which is read first when the folio
+ * does not continue it.
+ */
+static int bundlefs_batch_add(struct bundlefs_read *rd,
+			      struct bundlefs_batch *b, struct folio *folio)
+{
+	struct bundlefs_chunk_pos cp;
+	struct file *obj;
+	size_t len;
+	int err;
+
+	err = bundlefs_folio_source(rd, folio, &cp, &len);
+	if (err <= 0) {
+		bundlefs_folio_end_read(folio, !err);
+		return err;
+	}
+	obj = bundlefs_object(rd, &cp);
+	if (IS_ERR(obj)) {
+		bundlefs_folio_end_read(folio, false);
+		return PTR_ERR(obj);
+	}
+	if (b->nr && (b->nr == BUNDLEFS_BATCH || b->obj != obj ||
+		      b->offset + b->len != cp.offset)) {
+		err = bundlefs_batch_flush(rd, b);
+		if (err) {
+			bundlefs_folio_end_read(folio, false);
+			return err;
+		}
+	}
+	if (!b->nr) {
+		b->obj = obj;
+		b->chunk = cp.chunk;
+		b->offset = cp.offset;
+		b->len = 0;
+	}
+	b->folios[b->nr] = folio;
+	bvec_set_page(&b->bvec[b->nr++], folio_page(folio, 0), len, 0);
+	b->len += len;
+	return 0;
 }
 
 /* Fill one locked folio with the mounter's credentials. */
@@ -399,20 +537,18 @@ int bundlefs_read_folio(struct file *file, struct folio *folio)
 void bundlefs_readahead(struct readahead_control *rac)
 {
 	struct inode *inode = rac->mapping->host;
+	struct bundlefs_batch b = { .nr = 0 };
 	struct bundlefs_read rd;
 	const struct cred *old;
 	struct folio *folio;
+	int err = 0;
 
 	bundlefs_read_init(&rd, inode, true);
 	old = override_creds(BUNDLEFS_SB(inode->i_sb)->cred);
-	while ((folio = readahead_folio(rac))) {
-		int err = bundlefs_fill_folio(&rd, folio);
-
-		bundlefs_folio_end_read(folio, !err);
-		/* the rest is released by the caller; read_folio reports */
-		if (err)
-			break;
-	}
+	/* after an error the caller releases the rest; read_folio reports */
+	while (!err && (folio = readahead_folio(rac)))
+		err = bundlefs_batch_add(&rd, &b, folio);
+	bundlefs_batch_flush(&rd, &b);
 	bundlefs_drop_flush(&rd);
 	revert_creds(old);
 }
@@ -424,7 +560,7 @@ const struct address_space_operations bundlefs_aops = {
 
 const struct file_operations bundlefs_file_fops = {
 	.llseek		= generic_file_llseek,
-	.read_iter	= generic_file_read_iter,
-	.mmap		= generic_file_readonly_mmap,
-	.splice_read	= bundlefs_splice_read,
+	.read_iter	= bundlefs_file_read_iter,
+	.mmap		= bundlefs_file_mmap,
+	.splice_read	= bundlefs_file_splice_read,
 };

@@ -153,6 +153,8 @@ struct inode *bundlefs_new_inode(struct super_block *sb, umode_t mode, u64 ino)
 	inode->i_mode = mode;
 	BUNDLEFS_I(inode)->node = BUNDLEFS_NO_NODE;
 	BUNDLEFS_I(inode)->lower_size = 0;
+	/* all of its bytes are ours: never read from an object */
+	bundlefs_own_cache(inode);
 	set_nlink(inode, S_ISDIR(mode) ? 2 : 1);
 	bundlefs_set_times(inode, current_time(inode));
 	bundlefs_set_ops(inode);

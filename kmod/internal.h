@@ -89,8 +89,15 @@ struct bundlefs_sb_info {
 	bool dead;			/* an upper directory was refused */
 };
 
+/* Bits of bundlefs_inode.state. */
+enum {
+	BUNDLEFS_OWN_CACHE,	/* reads use our page cache, for good */
+	BUNDLEFS_UPPER_CHECKED,	/* data from an earlier mount looked for */
+};
+
 struct bundlefs_inode {
 	u32 node;			/* index in the image's node table */
+	unsigned long state;		/* BUNDLEFS_OWN_CACHE, ... */
 	/*
 	 * Regular files: one opened object per chunk, NULL until first read.
 	 * The array is allocated on first read and installed with cmpxchg();
@@ -163,6 +170,26 @@ static inline const struct bundlefs_image *bundlefs_img(struct super_block *sb)
 	return l ? &l->img : NULL;
 }
 
+/* The image node of a regular file, NULL for one made in this mount. */
+static inline const struct bundlefs_node *bundlefs_file_node(struct inode *inode)
+{
+	u32 node = BUNDLEFS_I(inode)->node;
+
+	return node == BUNDLEFS_NO_NODE ? NULL :
+	       bundlefs_image_node(bundlefs_img(inode->i_sb), node);
+}
+
+/*
+ * Whether reads of a regular file go straight to its objects (passthrough.c).
+ * Acquire: pairs with the barrier after the bit is set in
+ * bundlefs_own_cache(), so that a read that starts after a write completed
+ * sees the switch.
+ */
+static inline bool bundlefs_passthrough(struct inode *inode)
+{
+	return !test_bit_acquire(BUNDLEFS_OWN_CACHE, &BUNDLEFS_I(inode)->state);
+}
+
 #define bundlefs_err(sb, fmt, ...)					\
 	pr_err("(dev %u:%u) %s: " fmt "\n", MAJOR((sb)->s_dev),		\
 	       MINOR((sb)->s_dev), __func__, ##__VA_ARGS__)
@@ -208,10 +235,22 @@ extern const struct file_operations bundlefs_dir_fops;
 extern const struct address_space_operations bundlefs_aops;
 extern const struct file_operations bundlefs_file_fops;
 void bundlefs_put_objects(struct bundlefs_inode *bi);
+struct file *bundlefs_chunk_object(struct inode *inode,
+				   const struct bundlefs_chunk_pos *cp, bool quiet);
+void bundlefs_warn_short(struct inode *inode, u32 chunk, u64 at, ssize_t n);
 int bundlefs_fill_folio_locked(struct inode *inode, struct folio *folio);
 /* the read side of bundlefs_rw_aops too */
 int bundlefs_read_folio(struct file *file, struct folio *folio);
 void bundlefs_readahead(struct readahead_control *rac);
+
+/* passthrough.c */
+void bundlefs_own_cache(struct inode *inode);
+int bundlefs_file_open(struct inode *inode, struct file *file);
+ssize_t bundlefs_file_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t bundlefs_file_splice_read(struct file *in, loff_t *ppos,
+				  struct pipe_inode_info *pipe, size_t len,
+				  unsigned int flags);
+int bundlefs_file_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* write.c */
 extern const struct address_space_operations bundlefs_rw_aops;

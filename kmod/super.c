@@ -130,6 +130,7 @@ static struct inode *bundlefs_alloc_inode(struct super_block *sb)
 	if (!bi)
 		return NULL;
 	bi->node = 0;
+	bi->state = 0;
 	bi->objects = NULL;
 	bi->nr_objects = 0;
 	INIT_LIST_HEAD(&bi->pin);

@@ -7,7 +7,9 @@
  * page that left the cache finds it there instead of in the manifest's
  * object.  Copy-on-write is by page: a partial write reads only the folio
  * it touches (write_begin), never the whole file.  Modelled on
- * fs/ecryptfs/mmap.c.
+ * fs/ecryptfs/mmap.c.  Until its data first changes, a manifest file is
+ * read straight from its objects (passthrough.c): every path here that
+ * changes data calls bundlefs_own_cache() before it does.
  */
 #include "internal.h"
 #include <linux/pagemap.h>
@@ -64,6 +66,7 @@ static int bundlefs_write_begin(struct file *file,
 	size_t from;
 	int err;
 
+	bundlefs_own_cache(inode);
 	folio = __filemap_get_folio(mapping, pos >> PAGE_SHIFT,
 				    FGP_LOCK | FGP_WRITE | FGP_CREAT | FGP_STABLE,
 				    mapping_gfp_mask(mapping));
@@ -221,6 +224,7 @@ int bundlefs_truncate(struct inode *inode, loff_t size)
 	struct file *upper = NULL;
 	int err = 0;
 
+	bundlefs_own_cache(inode);
 	if (size > old_size)
 		bundlefs_zero_tail(inode, old_size);
 	else
@@ -342,6 +346,7 @@ static long bundlefs_fallocate(struct file *file, int mode, loff_t offset,
 	err = file_modified(file);
 	if (err)
 		goto out;
+	bundlefs_own_cache(inode);
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		err = bundlefs_punch_hole(inode, offset, end);
 		goto out;
@@ -409,11 +414,12 @@ const struct address_space_operations bundlefs_rw_aops = {
 };
 
 const struct file_operations bundlefs_file_rw_fops = {
+	.open		= bundlefs_file_open,
 	.llseek		= generic_file_llseek,
-	.read_iter	= generic_file_read_iter,
+	.read_iter	= bundlefs_file_read_iter,
 	.write_iter	= bundlefs_write_iter,
-	.mmap		= generic_file_mmap,
-	.splice_read	= bundlefs_splice_read,
+	.mmap		= bundlefs_file_mmap,
+	.splice_read	= bundlefs_file_splice_read,
 	.splice_write	= iter_file_splice_write,
 	.fsync		= bundlefs_fsync,
 	.fallocate	= bundlefs_fallocate,

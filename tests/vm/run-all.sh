@@ -686,6 +686,10 @@ t_kernel_log_clean() {
 
 . "$(dirname "$SELF")/write-cases.sh"
 
+# ------------------------------------------------------ pass-through reads
+
+. "$(dirname "$SELF")/passthrough-cases.sh"
+
 # --------------------------------------------------------------- driver
 
 setup_globals() {
@@ -758,6 +762,8 @@ w_mount_rw w_create_persist w_cow_page w_partial_writes w_truncate w_rename_dir
 w_rmdir w_foreign_upper w_busy_upper w_damaged_upper w_upper_checks w_enospc
 w_owner w_errnos w_crash_copy w_posix w_fsx_manifest w_fsx_manifest_seeded w_fsx_new
 w_fsx_new_seeded w_fsx_chunks w_diff w_apply
+pt_read_exact pt_splice pt_mmap_ro pt_rw_coherence pt_mmap_order pt_mmap_store
+pt_switch pt_upper_files pt_broken pt_footprint
 bad_manifests bad_images rmmod_insmod kernel_log_clean"
 # Cases that never reach the kernel: the loader refuses the input before
 # any system call gets to bundlefs (bad_manifests: about 50 cases, 5 s each
