@@ -10,8 +10,8 @@ CREATE=${BENCH_CREATE:-20000}
 RANDW=${BENCH_RANDW:-20000}
 
 bench_init
-# the inputs of workload 8: the small files of d000..d003
-gen_data "${BENCH_FILES:-4000}" "${BENCH_DIRS:-40}" 65536 "$BIG"
+# the inputs of workload 8: 400 files of 64 KiB in d000..d003
+gen_data 400 4 65536 "$BIG"
 
 # 1: a new file, sequential writes, with and without a final fsync
 for p in $PEERS; do
