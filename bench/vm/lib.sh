@@ -121,6 +121,21 @@ peer_error() {
 	result "$1 $2 $3 - - error: $4"
 }
 
+# reps GROUP CASE PEER FN [PATH...]: FN PEER REP once per repetition, each
+# on a fresh writable mount of PEER (peer_up PEER PATH...); a failed mount
+# is one error row and ends the peer's repetitions.
+reps() {
+	rg=$1 rc=$2 rp=$3 rfn=$4
+	shift 4
+	rr=1
+	while [ $rr -le "$REPS" ]; do
+		peer_up "$rp" "$@" || { peer_error "$rg" "$rc" "$rp" "mount failed"; return; }
+		"$rfn" "$rp" "$rr"
+		peer_down
+		rr=$((rr + 1))
+	done
+}
+
 # mixed_job [WRAPPER...]: workload 8, the seed profile's job: two fio
 # writers of many small and medium files (16 KiB to 2 MiB) in $MNT/out
 # and one reader of the inputs in $MNT/d000..d003, for at most
