@@ -5,7 +5,13 @@
 KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's,.*/linux-headers-,,' | sort -V | tail -n1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module loader clean check demo deps host-test vm-test kunit fuzz bench bench-quick
+# Where `make install` puts things; DESTDIR stages them (packages).
+PREFIX ?= /usr/local
+SBINDIR ?= /sbin
+MANDIR ?= $(PREFIX)/share/man
+MODDIR ?= /lib/modules/$(KVER)/updates
+
+.PHONY: all module loader clean check demo deps host-test vm-test kunit fuzz bench bench-quick install uninstall
 
 all: module loader
 
@@ -48,6 +54,26 @@ bench-quick:
 # libFuzzer targets, FUZZ_SECONDS each (default 60).
 fuzz:
 	@scripts/fuzz
+
+# The module (then depmod), the command, mount.bundlefs (a link to it:
+# mount(8) runs it for `mount -t bundlefs`) and the man pages.
+install: all
+	install -D -m 0644 kmod/bundlefs.ko $(DESTDIR)$(MODDIR)/bundlefs.ko
+	install -D -m 0755 loader/bundlefs $(DESTDIR)$(PREFIX)/bin/bundlefs
+	install -d $(DESTDIR)$(SBINDIR)
+	ln -sf $(PREFIX)/bin/bundlefs $(DESTDIR)$(SBINDIR)/mount.bundlefs
+	install -D -m 0644 man/bundlefs.8 $(DESTDIR)$(MANDIR)/man8/bundlefs.8
+	install -D -m 0644 man/mount.bundlefs.8 $(DESTDIR)$(MANDIR)/man8/mount.bundlefs.8
+	install -D -m 0644 man/bundlefs.5 $(DESTDIR)$(MANDIR)/man5/bundlefs.5
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+uninstall:
+	rm -f $(DESTDIR)$(MODDIR)/bundlefs.ko $(DESTDIR)$(PREFIX)/bin/bundlefs \
+		$(DESTDIR)$(SBINDIR)/mount.bundlefs \
+		$(DESTDIR)$(MANDIR)/man8/bundlefs.8 \
+		$(DESTDIR)$(MANDIR)/man8/mount.bundlefs.8 \
+		$(DESTDIR)$(MANDIR)/man5/bundlefs.5
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

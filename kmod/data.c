@@ -28,6 +28,7 @@ struct bundlefs_read {
 	const struct bundlefs_node *node;
 	bool quiet;		/* readahead: read_folio retries and reports */
 	bool rw;		/* a writable mount: consult the range map */
+	bool fetched;		/* the object came from the fetch daemon */
 	/* backing pages read into our folios and not yet dropped */
 	struct file *drop_file;
 	pgoff_t drop_first, drop_last;
@@ -59,6 +60,7 @@ static void bundlefs_read_init(struct bundlefs_read *rd, struct inode *inode,
 	rd->node = bundlefs_file_node(inode);
 	rd->rw = BUNDLEFS_SB(inode->i_sb)->upper;
 	rd->quiet = quiet;
+	rd->fetched = false;
 	rd->drop_file = NULL;
 }
 
@@ -125,6 +127,41 @@ out:
 	return err;
 }
 
+/*
+ * An O_PATH open of the object @name, fetched first if it is missing and
+ * a daemon serves the mount.  Readahead (quiet) does not fetch: it would
+ * wait with many folios locked, and read_folio comes right after it.
+ */
+static struct file *bundlefs_find_object(struct bundlefs_read *rd,
+					 const struct bundlefs_chunk_pos *cp,
+					 const char *name)
+{
+	struct super_block *sb = rd->inode->i_sb;
+	struct bundlefs_sb_info *sbi = BUNDLEFS_SB(sb);
+	struct file *opath;
+	int err;
+
+	opath = file_open_root(&sbi->cache, name, O_PATH, 0);
+	if (PTR_ERR_OR_ZERO(opath) != -ENOENT || rd->quiet) {
+		if (!IS_ERR(opath))
+			bundlefs_fetch_count(sb, true);
+		return opath;
+	}
+	bundlefs_fetch_count(sb, false);
+	err = bundlefs_fetch_object(sb, &rd->img->digests[cp->digest],
+				    cp->length);
+	if (err == -ENOENT)
+		return opath;	/* nobody to ask: reported as missing */
+	if (err) {
+		if (err != -EINTR)
+			bundlefs_warn_rl(sb, "inode %lu: fetching object %s failed",
+					 rd->inode->i_ino, name);
+		return ERR_PTR(-EIO);
+	}
+	rd->fetched = true;
+	return file_open_root(&sbi->cache, name, O_PATH, 0);
+}
+
 static struct file *bundlefs_open_object(struct bundlefs_read *rd,
 					 const struct bundlefs_chunk_pos *cp)
 {
@@ -148,7 +185,7 @@ static struct file *bundlefs_open_object(struct bundlefs_read *rd,
 	 * between.  dentry_open() checks no permission of its own (as in
 	 * overlayfs' ovl_path_open()); we run with the mounter's credentials.
 	 */
-	opath = file_open_root(&sbi->cache, name, O_PATH, 0);
+	opath = bundlefs_find_object(rd, cp, name);
 	if (!IS_ERR(opath) && !d_is_reg(opath->f_path.dentry)) {
 		fput(opath);
 		if (!rd->quiet)
@@ -182,7 +219,8 @@ static struct file *bundlefs_open_object(struct bundlefs_read *rd,
 		file = opath;
 	}
 	if (IS_ERR(file)) {
-		if (!rd->quiet)
+		/* a failed fetch has said so already */
+		if (!rd->quiet && (PTR_ERR(file) != -EIO || rd->fetched))
 			bundlefs_warn_rl(rd->inode->i_sb,
 					 "inode %lu: cannot open object %s: error %ld",
 					 rd->inode->i_ino, name, PTR_ERR(file));
@@ -228,8 +266,12 @@ static struct file *bundlefs_object(struct bundlefs_read *rd,
 
 	/* failures are not cached: the object may appear later */
 	file = bundlefs_open_object(rd, cp);
-	if (IS_ERR(file))
+	if (IS_ERR(file)) {
+		/* the daemon said it placed it, but it is not usable */
+		if (rd->fetched)
+			bundlefs_fetch_count_failed(rd->inode->i_sb);
 		return file;
+	}
 	old = cmpxchg(&slots[cp->chunk], NULL, file);
 	if (old) {
 		fput(file);

@@ -29,6 +29,10 @@
 #define BUNDLEFS_DEFAULT_MAX_IMAGE	(256ULL << 20)
 #define BUNDLEFS_LIMIT_MAX_IMAGE	(1ULL << 30)
 
+/* Default and ceiling of the fetch_timeout= mount option, in seconds. */
+#define BUNDLEFS_DEFAULT_FETCH_TIMEOUT	60
+#define BUNDLEFS_LIMIT_FETCH_TIMEOUT	86400
+
 /* The root directory is node 0, and node i is inode i + 1. */
 #define BUNDLEFS_ROOT_INO	1
 
@@ -74,6 +78,9 @@ struct bundlefs_sb_info {
 	const struct cred *cred;	/* the mounter's, used to open objects */
 	u64 max_image;
 	bool verify;			/* hash each object on first open */
+	struct bundlefs_fetch *fetch;	/* the fetch daemon's channel state */
+	unsigned long fetch_timeout;	/* jiffies a read waits for a fetch */
+	bool fetch_wait;		/* fetch_timeout= given: wait for a daemon */
 	kuid_t uid;			/* owner of every manifest entry */
 	kgid_t gid;
 	struct bundlefs_upper *upper;	/* NULL: a read-only mount */
@@ -251,6 +258,18 @@ ssize_t bundlefs_file_splice_read(struct file *in, loff_t *ppos,
 				  struct pipe_inode_info *pipe, size_t len,
 				  unsigned int flags);
 int bundlefs_file_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* fetch.c */
+int bundlefs_fetch_init(struct super_block *sb);
+void bundlefs_fetch_shutdown(struct super_block *sb);
+void bundlefs_fetch_count(struct super_block *sb, bool hit);
+void bundlefs_fetch_count_failed(struct super_block *sb);
+int bundlefs_fetch_object(struct super_block *sb,
+			  const struct bundlefs_digest *d, u64 length);
+long bundlefs_ioc_fetch_attach(struct file *file,
+			       struct bundlefs_fetch_attach __user *uarg);
+long bundlefs_ioc_fetch_stats(struct file *file,
+			      struct bundlefs_fetch_stats __user *uarg);
 
 /* write.c */
 extern const struct address_space_operations bundlefs_rw_aops;

@@ -163,7 +163,7 @@ static long bundlefs_ioc_load(struct file *file,
 
 long bundlefs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	/* loading is a property of the mount, addressed through its root */
+	/* these are properties of the mount, addressed through its root */
 	if (file_inode(file) != d_inode(file_inode(file)->i_sb->s_root))
 		return -ENOTTY;
 
@@ -172,6 +172,10 @@ long bundlefs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return bundlefs_ioc_load(file, (void __user *)arg);
 	case BUNDLEFS_IOC_CHANGES:
 		return bundlefs_ioc_changes(file, (void __user *)arg);
+	case BUNDLEFS_IOC_FETCH_ATTACH:
+		return bundlefs_ioc_fetch_attach(file, (void __user *)arg);
+	case BUNDLEFS_IOC_FETCH_STATS:
+		return bundlefs_ioc_fetch_stats(file, (void __user *)arg);
 	}
 	return -ENOTTY;
 }

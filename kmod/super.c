@@ -26,9 +26,13 @@ struct bundlefs_fs_context {
 	kgid_t gid;
 	bool ro;		/* the caller asked for a read-only mount */
 	bool verify;
+	u32 fetch_timeout;	/* seconds; 0: not given */
 };
 
-enum { Opt_cache, Opt_upper, Opt_max_image, Opt_uid, Opt_gid, Opt_verify };
+enum {
+	Opt_cache, Opt_upper, Opt_max_image, Opt_uid, Opt_gid, Opt_verify,
+	Opt_fetch_timeout,
+};
 
 static const struct fs_parameter_spec bundlefs_param_specs[] = {
 	fsparam_string("cache", Opt_cache),
@@ -37,6 +41,7 @@ static const struct fs_parameter_spec bundlefs_param_specs[] = {
 	fsparam_u32("uid", Opt_uid),
 	fsparam_u32("gid", Opt_gid),
 	fsparam_flag("verify", Opt_verify),
+	fsparam_u32("fetch_timeout", Opt_fetch_timeout),
 	{}
 };
 
@@ -108,6 +113,14 @@ static int bundlefs_parse_param(struct fs_context *fc,
 		ctx->gid = make_kgid(current_user_ns(), result.uint_32);
 		if (!gid_valid(ctx->gid))
 			return invalfc(fc, "gid=%u is not mapped", result.uint_32);
+		break;
+	case Opt_fetch_timeout:
+		if (result.uint_32 == 0 ||
+		    result.uint_32 > BUNDLEFS_LIMIT_FETCH_TIMEOUT)
+			return invalfc(fc, "fetch_timeout=%u out of range 1..%u",
+				       result.uint_32,
+				       BUNDLEFS_LIMIT_FETCH_TIMEOUT);
+		ctx->fetch_timeout = result.uint_32;
 		break;
 	case Opt_max_image:
 		if (bundlefs_parse_size(param->string, &val))
@@ -226,6 +239,8 @@ static int bundlefs_show_options(struct seq_file *m, struct dentry *root)
 		seq_printf(m, ",max_image=%llu", sbi->max_image);
 	if (sbi->verify)
 		seq_puts(m, ",verify");
+	if (sbi->fetch_wait)
+		seq_printf(m, ",fetch_timeout=%lu", sbi->fetch_timeout / HZ);
 	return 0;
 }
 
@@ -260,6 +275,12 @@ static int bundlefs_fill_super(struct super_block *sb, struct fs_context *fc)
 	init_rwsem(&sbi->ns_lock);
 	sbi->max_image = ctx->max_image;
 	sbi->verify = ctx->verify;
+	sbi->fetch_wait = ctx->fetch_timeout;
+	sbi->fetch_timeout = (unsigned long)(ctx->fetch_timeout ?:
+			     BUNDLEFS_DEFAULT_FETCH_TIMEOUT) * HZ;
+	err = bundlefs_fetch_init(sb);
+	if (err)
+		return err;
 	/*
 	 * fc->cred is the mounter's (prepare_creds() when the context was
 	 * made), which also covers fsopen() handed to another process.
@@ -393,6 +414,7 @@ static void bundlefs_kill_sb(struct super_block *sb)
 	if (!sbi)
 		return;
 	bundlefs_upper_free(sb);
+	bundlefs_fetch_shutdown(sb);
 	/*
 	 * An RCU path walk may still be reading a symlink body (i_link points
 	 * into the image) of this mount; the module's exit waits for this

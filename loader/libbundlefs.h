@@ -189,8 +189,10 @@ int bfs_write_atomic(const char *path, const void *buf, size_t len,
 		     struct bfs_error *err);
 int bfs_ioctl_load(const char *mnt, const void *image, size_t size,
 		   struct bfs_error *err);
+/* mount(2) with "cache=DIR[,OPTS]" and @flags (MS_*; MS_RDONLY added
+ * unless OPTS has upper=) */
 int bfs_mount(const char *mnt, const char *cache, const char *opts,
-	      struct bfs_error *err);
+	      unsigned long flags, struct bfs_error *err);
 int bfs_umount(const char *mnt, struct bfs_error *err);
 
 /*

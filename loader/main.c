@@ -15,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libbundlefs.h"
-
-#define PROG "bundlefs"
+#include "cli.h"
 /* room for "load FILE on MNT" */
 #define PATH_MAX_BUF 8400
 
@@ -35,11 +33,21 @@ static const char usage_main[] =
 "                              load a manifest into an empty bundlefs mount\n"
 "  load --image FILE MNT       push a raw image file, unchanged\n"
 "  mount MANIFEST MNT --cache DIR [--diff D]... [--upper DIR] [-o OPTS]\n"
+"        [--source SOURCE]\n"
 "                              mount bundlefs on MNT and load MANIFEST\n"
 "  diff MNT [-o FILE] [--objects DIR]\n"
 "                              what a writable mount changed, as a diff manifest\n"
 "  apply BASE [DIFF...] [-o OUT] [--format F]\n"
 "                              a manifest plus diffs, as one manifest\n"
+"  serve MNT... --source SOURCE [--jobs N] [-v]\n"
+"                              fetch missing objects for mounts, on demand\n"
+"  prefetch MNT PATH... [--jobs N]\n"
+"                              fetch the objects of files or trees now\n"
+"  stats MNT                   the mount's fetch counters\n"
+"  fetch --source SOURCE NAME OUT\n"
+"                              fetch one object from a source, checked\n"
+"  push DIR s3://BUCKET/PREFIX [--manifest FILE]\n"
+"                              upload a diff's objects the store lacks\n"
 "\n"
 "Each command takes --help.\n"
 "exit status: 0 ok, 1 invalid manifest or image, 2 usage error,\n"
@@ -120,6 +128,7 @@ static const char usage_mount[] =
 "usage: bundlefs mount MANIFEST MNT --cache DIR [--diff D]... [--upper DIR]\n"
 "                      [--uid USER] [--gid GROUP] [-o OPTS] [--root PREFIX]\n"
 "                      [--allow-unhashed] [--no-parent-check]\n"
+"                      [--source SOURCE [--jobs N]]\n"
 "\n"
 "Validate and encode MANIFEST, mount bundlefs on MNT with\n"
 "\"cache=DIR[,OPTS]\" (read-only unless OPTS has upper=) and load the\n"
@@ -131,9 +140,12 @@ static const char usage_mount[] =
 "  --uid USER        owner of every manifest entry (name or number;\n"
 "  --gid GROUP       default: the caller's ids)\n"
 "  -o OPTS           more mount options, comma-separated\n"
+"  --source SOURCE   start a fetch daemon for the mount (see bundlefs serve\n"
+"                    --help); it stops when MNT is unmounted\n"
+"  --jobs N          its parallel fetches (default 8)\n"
 LAYER_HELP;
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
+int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
 	fprintf(stderr, PROG ": %s%s", cmd ? cmd : "", cmd ? ": " : "");
 	fprintf(stderr, fmt, arg);
@@ -143,10 +155,9 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 }
 
 /* Options shared by every command; returns -1 to go on, else exit code. */
-static int parse_opts(int argc, char **argv, const char *cmd,
-		      const char *usage, const char *shortopts,
-		      const struct option *longopts,
-		      int (*opt)(int c, const char *arg, void *ctx), void *ctx)
+int parse_opts(int argc, char **argv, const char *cmd, const char *usage,
+	       const char *shortopts, const struct option *longopts,
+	       int (*opt)(int c, const char *arg, void *ctx), void *ctx)
 {
 	int c;
 
@@ -191,15 +202,8 @@ static int fail(const char *what, const struct bfs_error *err, int code)
 	{ "allow-unhashed", no_argument, NULL, 'A' }, \
 	{ "no-parent-check", no_argument, NULL, 'N' }
 
-struct layer_args {
-	const char **diffs;	/* room for argc */
-	size_t ndiffs;
-	struct bfs_stack_opts o;
-	const char *cmd;
-};
-
 /* One of LAYER_LONGOPTS: -1 to go on (also for others), else exit code. */
-static int layer_opt(struct layer_args *a, int c, const char *arg)
+int layer_opt(struct layer_args *a, int c, const char *arg)
 {
 	switch (c) {
 	case 'D':
@@ -222,7 +226,7 @@ static int layer_opt(struct layer_args *a, int c, const char *arg)
 	return -1;
 }
 
-static int layer_init(struct layer_args *a, const char *cmd, int argc)
+int layer_init(struct layer_args *a, const char *cmd, int argc)
 {
 	memset(a, 0, sizeof(*a));
 	a->cmd = cmd;
@@ -460,7 +464,8 @@ static int cmd_load(int argc, char **argv)
 }
 
 struct mount_args {
-	const char *cache, *opts, *upper, *uid, *gid;
+	const char *cache, *opts, *upper, *uid, *gid, *source;
+	int jobs;
 	struct layer_args layers;
 };
 
@@ -468,7 +473,7 @@ static int mount_opt(int c, const char *arg, void *ctx)
 {
 	struct mount_args *a = ctx;
 
-	if (c == 'R')		/* the only one that can fail */
+	if (c == 'R')		/* fails on a relative path */
 		return layer_opt(&a->layers, c, arg);
 	layer_opt(&a->layers, c, arg);
 	if (c == 'c')
@@ -481,6 +486,10 @@ static int mount_opt(int c, const char *arg, void *ctx)
 		a->uid = arg;
 	else if (c == 'G')
 		a->gid = arg;
+	else if (c == 'S')
+		a->source = arg;
+	else if (c == 'j')
+		return jobs_arg("mount", arg, &a->jobs);
 	return -1;
 }
 
@@ -557,18 +566,14 @@ static int cmd_mount(int argc, char **argv)
 		{ "upper", required_argument, NULL, 'u' },
 		{ "uid", required_argument, NULL, 'U' },
 		{ "gid", required_argument, NULL, 'G' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "jobs", required_argument, NULL, 'j' },
 		LAYER_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mount_args a = { 0 };
+	struct mount_args a = { .jobs = BFS_DEFAULT_JOBS };
+	struct mount_job job = { 0 };
 	char opts[4096];
-	const char *manifest, *mnt;
-	struct bfs_manifest m;
-	struct bfs_tree t;
-	struct bfs_error err, uerr;
-	char what[PATH_MAX_BUF], hash[33];
-	size_t size;
-	void *image;
 	int r;
 
 	/* GNU getopt permutes: options may follow the operands */
@@ -588,30 +593,52 @@ static int cmd_mount(int argc, char **argv)
 		free(a.layers.diffs);
 		return r;
 	}
-	manifest = argv[optind];
-	mnt = argv[optind + 1];
-	/* a bad manifest mounts nothing */
-	r = layers_image(&a.layers, manifest, &m, &t, &image, &size, hash);
+	job.layers = &a.layers;
+	job.manifest = argv[optind];
+	job.mnt = argv[optind + 1];
+	job.cache = a.cache;
+	job.opts = opts;
+	job.upper = a.upper;
+	job.source = a.source;
+	job.jobs = a.jobs;
+	r = mount_job_run(&job);
 	free(a.layers.diffs);
+	return r;
+}
+
+int mount_job_run(const struct mount_job *j)
+{
+	struct bfs_manifest m;
+	struct bfs_tree t;
+	struct bfs_error err, uerr;
+	char what[PATH_MAX_BUF], hash[33];
+	size_t size;
+	void *image;
+	int r;
+
+	/* a bad manifest mounts nothing */
+	r = layers_image(j->layers, j->manifest, &m, &t, &image, &size, hash);
 	if (r)
 		return r;
-	snprintf(what, sizeof(what), "mount %s on %s", manifest, mnt);
-	r = bfs_mount(mnt, a.cache, opts, &err);
+	snprintf(what, sizeof(what), "mount %s on %s", j->manifest, j->mnt);
+	r = bfs_mount(j->mnt, j->cache, j->opts, j->flags, &err);
 	if (r) {
 		fail(what, &err, r);
-		if (a.upper)
+		if (j->upper)
 			fprintf(stderr, "bundlefs: %s: the kernel log says why the upper directory was refused\n",
-				a.upper);
+				j->upper);
 		goto out;
 	}
-	r = load_image(manifest, mnt, image, size);
-	if (!r && a.upper)
-		r = record_origin(mnt, hash);
-	if (r == BFS_EINVAL && a.upper)
+	r = load_image(j->manifest, j->mnt, image, size);
+	if (!r && j->upper)
+		r = record_origin(j->mnt, hash);
+	if (!r && j->source)
+		r = bfs_serve_background(j->mnt, j->source, j->jobs);
+	if (r == BFS_EINVAL && j->upper)
 		fprintf(stderr, "bundlefs: %s: upper directory of another manifest, or damaged (see the kernel log)\n",
-			a.upper);
-	if (r && bfs_umount(mnt, &uerr)) {
-		snprintf(what, sizeof(what), "unmount %s", mnt);
+			j->upper);
+	if (r && bfs_umount(j->mnt, &uerr)) {
+		snprintf(what, sizeof(what), "unmount %s", j->mnt);
 		fail(what, &uerr, r);
 	}
 out:
@@ -742,9 +769,18 @@ int main(int argc, char **argv)
 		{ "mount", cmd_mount },
 		{ "diff", cmd_diff },
 		{ "apply", cmd_apply },
+		{ "serve", cmd_serve },
+		{ "stats", cmd_stats },
+		{ "prefetch", cmd_prefetch },
+		{ "fetch", cmd_fetch },
+		{ "push", cmd_push },
 	};
+	const char *base = strrchr(argv[0], '/');
 	size_t i;
 
+	/* installed as a link: mount(8) runs it for `mount -t bundlefs` */
+	if (!strcmp(base ? base + 1 : argv[0], "mount.bundlefs"))
+		return mount_helper_main(argc, argv);
 	if (argc < 2)
 		return usage_error(NULL, "expected a command%s", "");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

@@ -156,10 +156,9 @@ static bool has_upper(const char *opts)
 }
 
 int bfs_mount(const char *mnt, const char *cache, const char *opts,
-	      struct bfs_error *err)
+	      unsigned long flags, struct bfs_error *err)
 {
 	char real[PATH_MAX], data[4096];
-	unsigned long flags = MS_RDONLY;
 	struct stat st;
 	int n;
 
@@ -181,9 +180,9 @@ int bfs_mount(const char *mnt, const char *cache, const char *opts,
 		return bfs_fail(err, BFS_EUSAGE,
 				"mount options longer than %zu bytes",
 				sizeof(data) - 1);
-	/* the writable layer needs a writable mount */
-	if (has_upper(opts))
-		flags &= ~(unsigned long)MS_RDONLY;
+	/* read-only unless there is an upper directory to write to */
+	if (!has_upper(opts))
+		flags |= MS_RDONLY;
 	if (mount("bundlefs", mnt, "bundlefs", flags, data))
 		return bfs_fail(err, BFS_ESYS, "mount(2): %s", strerror(errno));
 	return 0;

@@ -137,4 +137,64 @@ struct bundlefs_change {
 
 #define BUNDLEFS_IOC_CHANGES	_IOWR('B', 2, struct bundlefs_changes)
 
+/*
+ * On-demand fetch (Documentation/fetch.rst).  BUNDLEFS_IOC_FETCH_ATTACH,
+ * issued on the root of a mount by a process with CAP_SYS_ADMIN, makes it
+ * the mount's fetch daemon: it returns a channel (an anonymous file) and
+ * an O_PATH descriptor of the mount's cache directory.  One daemon per
+ * mount at a time (EBUSY otherwise); closing the channel detaches it.
+ *
+ * A read of content whose object is not in the cache queues one request
+ * per object, however many readers wait for it.  read(2) on the channel
+ * returns one struct bundlefs_fetch_request (blocking unless O_NONBLOCK;
+ * 0 at end of file once the mount is gone; poll(2) says when one is
+ * ready).  The daemon places the object at Data/<hash>.xxh128 under the
+ * cache directory, whole and of the right size, then write(2)s one
+ * struct bundlefs_fetch_reply with the same id: status 0 when the object
+ * is there, a negative errno when it could not be fetched.  The waiting
+ * reads then open it, or fail with EIO.  A reply for an id that is no
+ * longer waited for fails with ENOENT, and can be ignored.
+ */
+#define BUNDLEFS_FETCH_VERSION	1
+
+struct bundlefs_fetch_attach {
+	__s32 channel_fd;	/* out: the channel, O_RDWR | O_CLOEXEC */
+	__s32 cache_fd;		/* out: the cache directory, O_PATH */
+	__u32 flags;		/* none defined: must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
+struct bundlefs_fetch_request {
+	__u32 version;		/* BUNDLEFS_FETCH_VERSION */
+	__u32 size;		/* sizeof(struct bundlefs_fetch_request) */
+	__u64 id;		/* to be echoed in the reply */
+	__u64 length;		/* the object's expected size in bytes */
+	struct bundlefs_digest digest;	/* xxh128, big-endian bytes */
+	char name[40];		/* "<32 hex digits>.xxh128", NUL-terminated */
+};
+
+struct bundlefs_fetch_reply {
+	__u64 id;
+	__s32 status;		/* 0: placed; negative errno: failed */
+	__u32 reserved;		/* must be 0 */
+};
+
+/* BUNDLEFS_IOC_FETCH_STATS: the mount's counters since it was made. */
+struct bundlefs_fetch_stats {
+	__u64 hits;		/* objects found in the cache when first opened */
+	__u64 misses;		/* objects not found there */
+	__u64 requests;		/* requests queued for a daemon */
+	__u64 fetched;		/* requests answered with the object placed */
+	__u64 fetched_bytes;	/* their sizes */
+	__u64 failed;		/* error answers, bad objects, detaches */
+	__u64 timeouts;		/* waits that ran out of fetch_timeout */
+	__u32 waiting;		/* readers waiting now */
+	__u32 queued;		/* requests not yet read by the daemon */
+	__u32 attached;		/* 1 while a daemon is attached */
+	__u32 reserved[7];
+};
+
+#define BUNDLEFS_IOC_FETCH_ATTACH	_IOWR('B', 3, struct bundlefs_fetch_attach)
+#define BUNDLEFS_IOC_FETCH_STATS	_IOR('B', 4, struct bundlefs_fetch_stats)
+
 #endif /* _UAPI_LINUX_BUNDLEFS_H */
