@@ -11,7 +11,7 @@ SBINDIR ?= /sbin
 MANDIR ?= $(PREFIX)/share/man
 MODDIR ?= /lib/modules/$(KVER)/updates
 
-.PHONY: all module loader clean check demo deps host-test vm-test kunit fuzz bench bench-quick install uninstall
+.PHONY: all module loader clean check demo deps host-test vm-test kunit fuzz bench bench-quick install uninstall deb
 
 all: module loader
 
@@ -66,6 +66,10 @@ install: all
 	install -D -m 0644 man/mount.bundlefs.8 $(DESTDIR)$(MANDIR)/man8/mount.bundlefs.8
 	install -D -m 0644 man/bundlefs.5 $(DESTDIR)$(MANDIR)/man5/bundlefs.5
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+# The Debian packages bundlefs and bundlefs-dkms, into build/deb.
+deb:
+	@scripts/make-deb
 
 uninstall:
 	rm -f $(DESTDIR)$(MODDIR)/bundlefs.ko $(DESTDIR)$(PREFIX)/bin/bundlefs \

@@ -232,10 +232,11 @@ int bundlefs_fetch_object(struct super_block *sb,
 		err = req->status ? -EIO : 0;
 	} else {
 		err = left ? -EINTR : -EIO;
-		if (!left)
+		if (!left) {
 			f->stats.timeouts++;
-		/* later reads ask again rather than join a stuck request */
-		req->stale = true;
+			/* later reads ask again, not join a stuck request */
+			req->stale = true;
+		}
 		/* nobody waits for it any more: a late reply gets ENOENT */
 		if (!req->waiters && !list_empty(&req->list)) {
 			if (!req->sent)

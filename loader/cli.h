@@ -54,6 +54,14 @@ int mount_helper_main(int argc, char **argv);
 #define BFS_MAX_JOBS		256
 /* --jobs ARG of @cmd into *@jobs: -1 to go on, else the exit code */
 int jobs_arg(const char *cmd, const char *arg, int *jobs);
+/* --region and --endpoint-url: the S3 settings' overrides */
+#define S3_LONGOPTS \
+	{ "region", required_argument, NULL, 'R' }, \
+	{ "endpoint-url", required_argument, NULL, 'E' }
+struct bfs_source;
+/* SOURCE parsed, with the S3 overrides (NULL: none); -1 or exit code */
+int source_setup(const char *cmd, const char *spec, const char *region,
+		 const char *endpoint, struct bfs_source *src);
 int cmd_serve(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_prefetch(int argc, char **argv);

@@ -55,7 +55,8 @@ int bfs_source_fetch(const struct bfs_source *src, const char *name,
 		     const char *dest, struct bfs_error *err);
 
 /* s3.c */
-int bfs_s3_init(void);
+/* loads libcurl (dlopen) once; 0 or BFS_ESYS with @err */
+int bfs_s3_init(struct bfs_error *err);
 int bfs_s3_config_env(struct bfs_s3_config *c, struct bfs_error *err);
 int bfs_s3_get(const struct bfs_source *src, const char *key,
 	       const char *dest, struct bfs_error *err);

@@ -105,26 +105,31 @@ static int serve_opt(int c, const char *arg, void *ctx)
 	return -1;
 }
 
-/* Parse SOURCE with the S3 overrides; exit code or -1 to go on. */
-static int source_setup(const struct serve_args *a, struct bfs_source *src)
+int source_setup(const char *cmd, const char *spec, const char *region,
+		 const char *endpoint, struct bfs_source *src)
 {
 	struct bfs_error err;
-	int r = bfs_source_parse(a->source, src, &err);
+	int r = bfs_source_parse(spec, src, &err);
 
 	if (r) {
-		fprintf(stderr, PROG ": %s: %s\n", a->cmd, err.msg);
+		fprintf(stderr, PROG ": %s: %s\n", cmd, err.msg);
 		return r;
 	}
-	if (a->region)
-		src->s3.region = a->region;
-	if (a->endpoint)
-		src->s3.endpoint = a->endpoint;
-	if (src->kind == BFS_SRC_S3 && bfs_s3_init()) {
-		fprintf(stderr, PROG ": %s: cannot initialise libcurl\n", a->cmd);
+	if (region)
+		src->s3.region = region;
+	if (endpoint)
+		src->s3.endpoint = endpoint;
+	if (src->kind == BFS_SRC_S3 && bfs_s3_init(&err)) {
+		fprintf(stderr, PROG ": %s: %s\n", cmd, err.msg);
 		bfs_source_free(src);
 		return BFS_ESYS;
 	}
 	return -1;
+}
+
+static int serve_setup(const struct serve_args *a, struct bfs_source *src)
+{
+	return source_setup(a->cmd, a->source, a->region, a->endpoint, src);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -134,8 +139,7 @@ int cmd_serve(int argc, char **argv)
 		{ "source", required_argument, NULL, 's' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "region", required_argument, NULL, 'R' },
-		{ "endpoint-url", required_argument, NULL, 'E' },
+		S3_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_args a = { .jobs = BFS_DEFAULT_JOBS, .cmd = "serve" };
@@ -150,7 +154,7 @@ int cmd_serve(int argc, char **argv)
 	if (r < 0 && !a.source)
 		r = usage_error("serve", "--source SOURCE is required%s", "");
 	if (r < 0)
-		r = source_setup(&a, &src);
+		r = serve_setup(&a, &src);
 	if (r >= 0)
 		return r;
 	o.src = &src;
@@ -167,8 +171,7 @@ int cmd_fetch(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "source", required_argument, NULL, 's' },
-		{ "region", required_argument, NULL, 'R' },
-		{ "endpoint-url", required_argument, NULL, 'E' },
+		S3_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_args a = { .cmd = "fetch" };
@@ -193,7 +196,7 @@ int cmd_fetch(int argc, char **argv)
 					argv[optind]);
 	}
 	if (r < 0)
-		r = source_setup(&a, &src);
+		r = serve_setup(&a, &src);
 	if (r >= 0)
 		return r;
 	out = argv[optind + 1];
@@ -234,7 +237,7 @@ int bfs_serve_background(const char *mnt, const char *source, int jobs)
 	pid_t pid;
 	ssize_t n;
 
-	r = source_setup(&a, &src);
+	r = serve_setup(&a, &src);
 	if (r >= 0)
 		return r;
 	if (pipe2(pfd, O_CLOEXEC)) {

@@ -187,8 +187,7 @@ int cmd_push(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "jobs", required_argument, NULL, 'j' },
-		{ "region", required_argument, NULL, 'R' },
-		{ "endpoint-url", required_argument, NULL, 'E' },
+		S3_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct push_args a = { .jobs = BFS_DEFAULT_JOBS };
@@ -205,20 +204,14 @@ int cmd_push(int argc, char **argv)
 	if (r < 0 && strncmp(argv[optind + 1], "s3://", 5))
 		r = usage_error("push", "%s: expected s3://BUCKET/PREFIX",
 				argv[optind + 1]);
+	if (r < 0)
+		r = source_setup("push", argv[optind + 1], a.region, a.endpoint,
+				 &src);
 	if (r >= 0)
 		return r;
-	r = bfs_source_parse(argv[optind + 1], &src, &err);
-	if (r) {
-		fprintf(stderr, PROG ": push: %s\n", err.msg);
-		return r;
-	}
-	if (a.region)
-		src.s3.region = a.region;
-	if (a.endpoint)
-		src.s3.endpoint = a.endpoint;
 	s.src = &src;
 	s.dir = argv[optind];
-	r = bfs_s3_init() ? BFS_ESYS : list_objects(&s);
+	r = list_objects(&s);
 	for (; !r && started < a.jobs && (size_t)started < s.n; started++)
 		if (pthread_create(&th[started], NULL, push_worker, &s))
 			break;

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dlfcn.h>
 #include <unistd.h>
 #include <sys/stat.h>
+/* calls go through the table below, not curl's type-checking macros */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 
 #include "fetch.h"
@@ -19,9 +22,55 @@
 #define S3_DEFAULT_RETRIES	4
 #define S3_ERRBODY_MAX		2048
 
-int bfs_s3_init(void)
+/*
+ * libcurl is loaded when an S3 source or push is first used, not linked:
+ * it brings some thirty libraries, and every other command (run often,
+ * by tests under a debug kernel too) would load them all at each start.
+ */
+static struct {
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *c);
+	char *(*easy_escape)(CURL *c, const char *s, int len);
+	void (*free)(void *p);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+	const char *(*easy_strerror)(CURLcode rc);
+} cu;
+
+#define CU_SYM(h, field, name) \
+	(*(void **)&cu.field = dlsym(h, name))
+
+int bfs_s3_init(struct bfs_error *err)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+	void *h;
+
+	if (cu.easy_init)
+		return 0;
+	h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return bfs_fail(err, BFS_ESYS, "s3: cannot load libcurl (install libcurl4): %s",
+				dlerror());
+	if (!CU_SYM(h, global_init, "curl_global_init") ||
+	    !CU_SYM(h, easy_setopt, "curl_easy_setopt") ||
+	    !CU_SYM(h, easy_perform, "curl_easy_perform") ||
+	    !CU_SYM(h, easy_getinfo, "curl_easy_getinfo") ||
+	    !CU_SYM(h, easy_cleanup, "curl_easy_cleanup") ||
+	    !CU_SYM(h, easy_escape, "curl_easy_escape") ||
+	    !CU_SYM(h, free, "curl_free") ||
+	    !CU_SYM(h, slist_append, "curl_slist_append") ||
+	    !CU_SYM(h, slist_free_all, "curl_slist_free_all") ||
+	    !CU_SYM(h, easy_strerror, "curl_easy_strerror") ||
+	    !CU_SYM(h, easy_init, "curl_easy_init"))
+		return bfs_fail(err, BFS_ESYS, "s3: libcurl lacks %s", dlerror());
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		cu.easy_init = NULL;
+		return bfs_fail(err, BFS_ESYS, "s3: libcurl does not initialise");
+	}
+	return 0;
 }
 
 static const char *env_first(const char *a, const char *b)
@@ -65,14 +114,14 @@ static char *s3_url(CURL *c, const struct bfs_source *src, const char *key)
 	for (p = key; *p;) {
 		size_t seg = strcspn(p, "/");
 
-		enc = curl_easy_escape(c, p, (int)seg);
+		enc = cu.easy_escape(c, p, (int)seg);
 		if (!enc) {
 			free(out);
 			return NULL;
 		}
 		n += (size_t)snprintf(out + n, cap - n, "%s%s", enc,
 				      p[seg] ? "/" : "");
-		curl_free(enc);
+		cu.free(enc);
 		p += seg + (p[seg] ? 1 : 0);
 	}
 	if (src->s3.endpoint) {
@@ -105,7 +154,7 @@ static size_t s3_write(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	long code = 0;
 
-	curl_easy_getinfo(b->c, CURLINFO_RESPONSE_CODE, &code);
+	cu.easy_getinfo(b->c, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 300) {
 		size_t room = sizeof(b->err) - 1 - b->errlen;
 
@@ -167,7 +216,7 @@ static int s3_perform(const struct bfs_source *src, struct s3_req *rq,
 	int attempt, e = EIO;
 	CURLcode rc = CURLE_OK;
 
-	body.c = curl_easy_init();
+	body.c = cu.easy_init();
 	body.f = rq->out;
 	if (!body.c) {
 		bfs_fail(err, BFS_ESYS, "out of memory");
@@ -184,27 +233,27 @@ static int s3_perform(const struct bfs_source *src, struct s3_req *rq,
 		goto out;
 	}
 	/* S3 wants the payload's hash; it is not signed (not read twice) */
-	hdrs = curl_slist_append(hdrs, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+	hdrs = cu.slist_append(hdrs, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
 	if (tok)
-		hdrs = curl_slist_append(hdrs, tok);
-	curl_easy_setopt(body.c, CURLOPT_URL, url);
-	curl_easy_setopt(body.c, CURLOPT_AWS_SIGV4, sigv4);
-	curl_easy_setopt(body.c, CURLOPT_USERPWD, userpwd);
-	curl_easy_setopt(body.c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(body.c, CURLOPT_WRITEFUNCTION, s3_write);
-	curl_easy_setopt(body.c, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(body.c, CURLOPT_ERRORBUFFER, curlerr);
-	curl_easy_setopt(body.c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(body.c, CURLOPT_CONNECTTIMEOUT, 10L);
+		hdrs = cu.slist_append(hdrs, tok);
+	cu.easy_setopt(body.c, CURLOPT_URL, url);
+	cu.easy_setopt(body.c, CURLOPT_AWS_SIGV4, sigv4);
+	cu.easy_setopt(body.c, CURLOPT_USERPWD, userpwd);
+	cu.easy_setopt(body.c, CURLOPT_HTTPHEADER, hdrs);
+	cu.easy_setopt(body.c, CURLOPT_WRITEFUNCTION, s3_write);
+	cu.easy_setopt(body.c, CURLOPT_WRITEDATA, &body);
+	cu.easy_setopt(body.c, CURLOPT_ERRORBUFFER, curlerr);
+	cu.easy_setopt(body.c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(body.c, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* a stalled transfer is a timeout: under 1 byte/s for 30 s */
-	curl_easy_setopt(body.c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(body.c, CURLOPT_LOW_SPEED_TIME, 30L);
+	cu.easy_setopt(body.c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	cu.easy_setopt(body.c, CURLOPT_LOW_SPEED_TIME, 30L);
 	if (!strcmp(rq->method, "HEAD")) {
-		curl_easy_setopt(body.c, CURLOPT_NOBODY, 1L);
+		cu.easy_setopt(body.c, CURLOPT_NOBODY, 1L);
 	} else if (rq->in) {
-		curl_easy_setopt(body.c, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(body.c, CURLOPT_READDATA, rq->in);
-		curl_easy_setopt(body.c, CURLOPT_INFILESIZE_LARGE,
+		cu.easy_setopt(body.c, CURLOPT_UPLOAD, 1L);
+		cu.easy_setopt(body.c, CURLOPT_READDATA, rq->in);
+		cu.easy_setopt(body.c, CURLOPT_INFILESIZE_LARGE,
 				 (curl_off_t)rq->in_size);
 	}
 
@@ -225,9 +274,9 @@ static int s3_perform(const struct bfs_source *src, struct s3_req *rq,
 		}
 		if (rq->in)
 			rewind(rq->in);
-		rc = curl_easy_perform(body.c);
+		rc = cu.easy_perform(body.c);
 		rq->http = 0;
-		curl_easy_getinfo(body.c, CURLINFO_RESPONSE_CODE, &rq->http);
+		cu.easy_getinfo(body.c, CURLINFO_RESPONSE_CODE, &rq->http);
 		if (rc == CURLE_OK && rq->http >= 200 && rq->http < 300) {
 			e = 0;
 			goto out;
@@ -243,7 +292,7 @@ static int s3_perform(const struct bfs_source *src, struct s3_req *rq,
 	}
 	if (rc != CURLE_OK) {
 		bfs_fail(err, BFS_ESYS, "s3 %s %s: %s", rq->method, url,
-			 curlerr[0] ? curlerr : curl_easy_strerror(rc));
+			 curlerr[0] ? curlerr : cu.easy_strerror(rc));
 		e = EIO;
 	} else {
 		long http = rq->http;
@@ -257,8 +306,8 @@ static int s3_perform(const struct bfs_source *src, struct s3_req *rq,
 			 "");
 	}
 out:
-	curl_easy_cleanup(body.c);
-	curl_slist_free_all(hdrs);
+	cu.easy_cleanup(body.c);
+	cu.slist_free_all(hdrs);
 	free(url);
 	free(userpwd);
 	free(tok);

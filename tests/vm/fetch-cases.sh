@@ -289,3 +289,20 @@ t_f_mount_options() {
 	expect_eq "its message" 'bundlefs: mount: source "nfs:x": expected dir:PATH, cmd:COMMAND or s3://BUCKET/PREFIX' "$(cat /tmp/out)"
 	expect_eq "mounts after it" "$before" "$(mounts_snapshot)"
 }
+
+t_f_reader_killed() {
+	f_mount
+	f_serve "cmd:/tmp/waitcp"
+	cat $FM/readme.txt >/tmp/rk.1 &
+	p1=$!
+	cat $FM/readme.txt >/tmp/rk.2 &
+	p2=$!
+	f_wait waiting 2
+	kill -9 $p1
+	f_wait waiting 1
+	touch /tmp/go
+	wait $p2 || fail "the reader left waiting failed: exit $?"
+	cmp -s /tmp/rk.2 "$SMALL/src/readme.txt" || fail "the reader left waiting got other bytes"
+	expect_eq "requests" 1 "$(f_stat requests)"
+	expect_eq "failed" 0 "$(f_stat failed)"
+}

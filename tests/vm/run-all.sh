@@ -770,7 +770,7 @@ pt_read_exact pt_splice pt_mmap_ro pt_rw_coherence pt_mmap_order pt_mmap_store
 pt_switch pt_upper_files pt_broken pt_footprint
 f_cold_once f_parallel_one f_daemon_killed f_timeout f_wait_for_daemon
 f_error_answer f_request_format f_channel_misuse f_wrong_size f_verify_corrupt
-f_source_missing f_prefetch f_umount_stops_daemon f_mount_options
+f_source_missing f_prefetch f_umount_stops_daemon f_mount_options f_reader_killed
 bad_manifests bad_images rmmod_insmod kernel_log_clean"
 # Cases that never reach the kernel: the loader refuses the input before
 # any system call gets to bundlefs (bad_manifests: about 50 cases, 5 s each
