@@ -65,8 +65,6 @@ static void bundlefs_req_finish(struct bundlefs_fetch *f,
 {
 	lockdep_assert_held(&f->lock);
 	list_del_init(&req->list);
-	if (!req->sent)
-		f->stats.queued--;
 	if (status) {
 		f->stats.failed++;
 	} else {
@@ -214,19 +212,16 @@ int bundlefs_fetch_object(struct super_block *sb,
 		refcount_set(&req->ref, 1);	/* the list's */
 		list_add_tail(&req->list, &f->reqs);
 		f->stats.requests++;
-		f->stats.queued++;
 		wake_up(&f->daemon_wq);
 	}
 	refcount_inc(&req->ref);
 	req->waiters++;
-	f->stats.waiting++;
 	spin_unlock(&f->lock);
 	kfree(fresh);
 
 	left = bundlefs_fetch_wait(req, sbi->fetch_timeout);
 
 	spin_lock(&f->lock);
-	f->stats.waiting--;
 	req->waiters--;
 	if (left > 0) {
 		err = req->status ? -EIO : 0;
@@ -239,8 +234,6 @@ int bundlefs_fetch_object(struct super_block *sb,
 		}
 		/* nobody waits for it any more: a late reply gets ENOENT */
 		if (!req->waiters && !list_empty(&req->list)) {
-			if (!req->sent)
-				f->stats.queued--;
 			list_del_init(&req->list);
 			bundlefs_req_put(req);	/* the list's */
 		}
@@ -299,7 +292,6 @@ static ssize_t bundlefs_channel_read(struct file *file, char __user *buf,
 			return err;
 	}
 	req->sent = true;
-	f->stats.queued--;
 	msg.version = BUNDLEFS_FETCH_VERSION;
 	msg.size = sizeof(msg);
 	msg.id = req->id;
@@ -313,10 +305,8 @@ static ssize_t bundlefs_channel_read(struct file *file, char __user *buf,
 		/* not delivered: the next read hands it out again */
 		spin_lock(&f->lock);
 		list_for_each_entry(req, &f->reqs, list)
-			if (req->id == msg.id && req->sent) {
+			if (req->id == msg.id)
 				req->sent = false;
-				f->stats.queued++;
-			}
 		spin_unlock(&f->lock);
 		return -EFAULT;
 	}
@@ -460,10 +450,16 @@ long bundlefs_ioc_fetch_stats(struct file *file,
 {
 	struct bundlefs_fetch *f = BUNDLEFS_SB(file_inode(file)->i_sb)->fetch;
 	struct bundlefs_fetch_stats st;
+	struct bundlefs_fetch_req *req;
 
 	spin_lock(&f->lock);
 	st = f->stats;
 	st.attached = f->attached;
+	/* what the list says now: not kept as counters of their own */
+	list_for_each_entry(req, &f->reqs, list) {
+		st.waiting += req->waiters;
+		st.queued += !req->sent;
+	}
 	spin_unlock(&f->lock);
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }

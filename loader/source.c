@@ -179,6 +179,8 @@ static int fetch_cmd(const struct bfs_source *src, const char *name,
 		if (null >= 0) {
 			dup2(null, STDIN_FILENO);
 			dup2(STDERR_FILENO, STDOUT_FILENO);
+			if (null > STDERR_FILENO)
+				close(null);
 		}
 		execl("/bin/sh", "sh", "-c", script, "sh", hash, dest,
 		      (char *)NULL);
