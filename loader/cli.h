@@ -54,6 +54,9 @@ int mount_helper_main(int argc, char **argv);
 #define BFS_MAX_JOBS		256
 /* --jobs ARG of @cmd into *@jobs: -1 to go on, else the exit code */
 int jobs_arg(const char *cmd, const char *arg, int *jobs);
+/* @fn(i, @ctx) for each i < @n, on @jobs threads; 0 or BFS_ESYS */
+int bfs_parallel(size_t n, int jobs, void (*fn)(size_t i, void *ctx),
+		 void *ctx);
 /* --region and --endpoint-url: the S3 settings' overrides */
 #define S3_LONGOPTS \
 	{ "region", required_argument, NULL, 'R' }, \

@@ -370,7 +370,7 @@ static int prefetch_add(const char *path, const struct stat *st, int type,
 
 struct prefetch_work {
 	pthread_mutex_t lock;
-	size_t next, failed;
+	size_t failed;
 };
 
 /* One byte of each chunk: the mount fetches the chunk's object. */
@@ -396,23 +396,57 @@ static bool prefetch_file(const char *path)
 	return ok;
 }
 
-static void *prefetch_worker(void *arg)
+static void prefetch_one(size_t i, void *arg)
 {
 	struct prefetch_work *w = arg;
+
+	if (!prefetch_file(plist.paths[i])) {
+		pthread_mutex_lock(&w->lock);
+		w->failed++;
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+struct parallel {
+	pthread_mutex_t lock;
+	size_t next, n;
+	void (*fn)(size_t i, void *ctx);
+	void *ctx;
+};
+
+static void *parallel_worker(void *arg)
+{
+	struct parallel *p = arg;
 	size_t i;
 
 	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		i = w->next < plist.n ? w->next++ : plist.n;
-		pthread_mutex_unlock(&w->lock);
-		if (i == plist.n)
+		pthread_mutex_lock(&p->lock);
+		i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->lock);
+		if (i == p->n)
 			return NULL;
-		if (!prefetch_file(plist.paths[i])) {
-			pthread_mutex_lock(&w->lock);
-			w->failed++;
-			pthread_mutex_unlock(&w->lock);
-		}
+		p->fn(i, p->ctx);
 	}
+}
+
+int bfs_parallel(size_t n, int jobs, void (*fn)(size_t i, void *ctx),
+		 void *ctx)
+{
+	struct parallel p = { .lock = PTHREAD_MUTEX_INITIALIZER, .n = n,
+			      .fn = fn, .ctx = ctx };
+	pthread_t th[BFS_MAX_JOBS];
+	int started = 0;
+
+	for (; started < jobs && (size_t)started < n; started++)
+		if (pthread_create(&th[started], NULL, parallel_worker, &p))
+			break;
+	if (n && !started) {
+		fprintf(stderr, PROG ": cannot start a thread\n");
+		return BFS_ESYS;
+	}
+	while (started > 0)
+		pthread_join(th[--started], NULL);
+	return 0;
 }
 
 static int prefetch_opt(int c, const char *arg, void *ctx)
@@ -428,8 +462,7 @@ int cmd_prefetch(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct prefetch_work w = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	pthread_t th[BFS_MAX_JOBS];
-	int r, i, jobs = BFS_DEFAULT_JOBS, started = 0;
+	int r, i, jobs = BFS_DEFAULT_JOBS;
 	const char *mnt;
 
 	r = parse_opts(argc, argv, "prefetch", usage_prefetch, "hj:", longopts,
@@ -457,13 +490,8 @@ int cmd_prefetch(int argc, char **argv)
 		}
 		free(path);
 	}
-	for (; !r && started < jobs && (size_t)started < plist.n; started++)
-		if (pthread_create(&th[started], NULL, prefetch_worker, &w))
-			break;
-	if (!r && plist.n && !started)
-		r = BFS_ESYS;
-	while (started > 0)
-		pthread_join(th[--started], NULL);
+	if (!r)
+		r = bfs_parallel(plist.n, jobs, prefetch_one, &w);
 	if (!r)
 		printf("prefetched %zu files, %zu failed\n", plist.n - w.failed,
 		       w.failed);

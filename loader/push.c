@@ -44,7 +44,7 @@ struct push_state {
 	char **names;
 	size_t n;
 	pthread_mutex_t lock;
-	size_t next, sent, present, failed;
+	size_t sent, present, failed;
 	uint64_t bytes;
 };
 
@@ -116,30 +116,22 @@ static int push_one(struct push_state *s, const char *name, bool *sent,
 	return 0;
 }
 
-static void *push_worker(void *arg)
+static void push_worker(size_t i, void *arg)
 {
 	struct push_state *s = arg;
 	uint64_t bytes = 0;
-	size_t i;
 	bool sent;
 	int r;
 
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		i = s->next < s->n ? s->next++ : s->n;
-		pthread_mutex_unlock(&s->lock);
-		if (i == s->n)
-			return NULL;
-		r = push_one(s, s->names[i], &sent, &bytes);
-		pthread_mutex_lock(&s->lock);
-		if (r)
-			s->failed++;
-		else if (sent)
-			s->sent++, s->bytes += bytes;
-		else
-			s->present++;
-		pthread_mutex_unlock(&s->lock);
-	}
+	r = push_one(s, s->names[i], &sent, &bytes);
+	pthread_mutex_lock(&s->lock);
+	if (r)
+		s->failed++;
+	else if (sent)
+		s->sent++, s->bytes += bytes;
+	else
+		s->present++;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* The object names in DIR/Data (others, such as temporary files, skipped). */
@@ -192,10 +184,9 @@ int cmd_push(int argc, char **argv)
 	};
 	struct push_args a = { .jobs = BFS_DEFAULT_JOBS };
 	struct push_state s = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	pthread_t th[BFS_MAX_JOBS];
 	struct bfs_source src;
 	struct bfs_error err;
-	int r, started = 0;
+	int r;
 
 	r = parse_opts(argc, argv, "push", usage_push, "hm:j:", longopts,
 		       push_opt, &a);
@@ -212,13 +203,8 @@ int cmd_push(int argc, char **argv)
 	s.src = &src;
 	s.dir = argv[optind];
 	r = list_objects(&s);
-	for (; !r && started < a.jobs && (size_t)started < s.n; started++)
-		if (pthread_create(&th[started], NULL, push_worker, &s))
-			break;
-	if (!r && s.n && !started)
-		r = BFS_ESYS;
-	while (started > 0)
-		pthread_join(th[--started], NULL);
+	if (!r)
+		r = bfs_parallel(s.n, a.jobs, push_worker, &s);
 	if (!r && s.failed)
 		r = BFS_ESYS;
 	if (!r && a.manifest) {
