@@ -18,10 +18,15 @@ for p in $PEERS; do
 	peer_ro "$p" || { peer_error reads seq-read-cold "$p" "mount failed"; continue; }
 	r=1
 	while [ $r -le "$REPS" ]; do
+		# each warm figure right after the cold one of the same kind,
+		# whose pages, dentries and inodes it finds cached (tmpfs is
+		# never cold: drop_caches leaves its pages and dentries)
 		for t in cold warm; do
 			[ $t = warm ] || drop_caches
 			measure reads "seq-read-$t" "$p" "$r" MB/s MB \
 				bench-io read "$MNT/big.bin" 131072
+		done
+		for t in cold warm; do
 			[ $t = warm ] || drop_caches
 			measure reads "rand-read-4k-$t" "$p" "$r" MB/s MB \
 				bench-io randread "$MNT/big.bin" 4096 "$RANDR"
@@ -36,6 +41,8 @@ for p in $PEERS; do
 			[ $t = warm ] || drop_caches
 			measure reads "walk-stat-$t" "$p" "$r" entries/s rate \
 				bench-io walk "$MNT" stat
+		done
+		for t in cold warm; do
 			[ $t = warm ] || drop_caches
 			measure reads "walk-readdir-$t" "$p" "$r" entries/s rate \
 				bench-io walk "$MNT"

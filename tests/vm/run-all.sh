@@ -3,7 +3,8 @@
 #
 # bundlefs integration tests, run inside the VM by tests/run-vm-tests:
 #
-#   tests/vm/run-all.sh [--kernel-only] [--skip CASE]... FIXTURES_DIR [CASE...]
+#   tests/vm/run-all.sh [--kernel-only] [--skip CASE]... [--vmfuzz N:DIR]
+#                       FIXTURES_DIR [CASE...]
 #
 # Every case is a shell function t_NAME, run in its own process (under
 # `timeout`) in the order of the CASES list below; it fails by calling
@@ -13,7 +14,9 @@
 # tests/fixtures/gen-bundle made, plus bad-images/, tiny.img and
 # bin/counter-fill (tests/run-vm-tests builds them).  Without CASE names,
 # every case of CASES runs, less those of USERSPACE_CASES with --kernel-only
-# and less each --skip CASE.
+# and less each --skip CASE.  --vmfuzz N:DIR adds the vmfuzz case (DIR/vmfuzz
+# sends N mutated images through the load ioctl, saving the one before a
+# failure in DIR/saved), before rmmod_insmod if that runs, else last.
 set -u
 
 SELF=$(readlink -f "$0")
@@ -677,6 +680,17 @@ t_rmmod_insmod() {
 	umount /tmp/again || fail "umount after insmod"
 }
 
+# tests/vmfuzz/vmfuzz.c in this boot (--vmfuzz): the debug kernel's run
+# saves a boot of its own that way
+t_vmfuzz() {
+	"$VMFUZZ_DIR/vmfuzz" -n "$VMFUZZ_N" -o "$VMFUZZ_DIR/saved" \
+		"$(dirname "$SELF")/../fuzz/corpus-image" >/tmp/vmfuzz.out 2>&1
+	rc=$?
+	grep '^not ok' /tmp/vmfuzz.out | head -n 5
+	grep '^# ' /tmp/vmfuzz.out
+	[ $rc = 0 ] || fail "vmfuzz: $(tail -n 1 /tmp/vmfuzz.out) (exit $rc)"
+}
+
 t_kernel_log_clean() {
 	bad=$(dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|KASAN:|UBSAN:|kmemleak: .*suspected memory leak|Kernel panic|INFO: task .* blocked|soft lockup|hard LOCKUP' | head -n 3)
 	[ -z "$bad" ] || fail "kernel log: $bad"
@@ -713,13 +727,17 @@ if [ "${1:-}" = --one ]; then	# internal: one case in its own process
 	exit $?
 fi
 
-usage() { echo "usage: run-all.sh [--kernel-only] [--skip CASE]... FIXTURES_DIR [CASE...]" >&2; exit 2; }
+usage() { echo "usage: run-all.sh [--kernel-only] [--skip CASE]... [--vmfuzz N:DIR] FIXTURES_DIR [CASE...]" >&2; exit 2; }
 kernel_only=0
 skip=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel-only) kernel_only=1; shift ;;
 	--skip) [ $# -ge 2 ] || usage; skip="$skip $2"; shift 2 ;;
+	--vmfuzz) [ $# -ge 2 ] || usage
+		VMFUZZ_N=${2%%:*} VMFUZZ_DIR=${2#*:}
+		export VMFUZZ_N VMFUZZ_DIR
+		shift 2 ;;
 	-*) usage ;;
 	*) break ;;
 	esac
@@ -783,6 +801,15 @@ else
 	[ $kernel_only = 1 ] && skip="$skip $USERSPACE_CASES"
 	[ -n "$skip" ] && echo "# not run here:$skip"
 fi
+if [ -n "${VMFUZZ_DIR:-}" ]; then
+	with=
+	for c in $CASES; do
+		[ "$c" = rmmod_insmod ] && with="$with vmfuzz"
+		with="$with $c"
+	done
+	case " $with " in *" vmfuzz "*) ;; *) with="$with vmfuzz" ;; esac
+	CASES=$with
+fi
 
 start=$(date +%s)
 for c in $CASES; do
@@ -806,6 +833,10 @@ for c in $CASES; do
 		done <"$FIX/bad-images/INDEX"
 		run_case $c good_image_after_bad
 		umount /tmp/bad-img 2>/dev/null
+		;;
+	vmfuzz)
+		run_case vmfuzz vmfuzz
+		grep '^# vmfuzz' /tmp/case.out
 		;;
 	*) run_case "$c" "$c" ;;
 	esac
