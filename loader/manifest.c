@@ -616,6 +616,7 @@ static int parse(const char *buf, size_t len, struct bfs_manifest *m,
 			    .opts = opts ? opts : &none };
 	const char *alg;
 	size_t alen, i;
+	struct bfs_json_arena *arena;
 	json_error_t jerr;
 	json_t *root;
 	int64_t total;
@@ -624,12 +625,16 @@ static int parse(const char *buf, size_t len, struct bfs_manifest *m,
 	int r;
 
 	memset(m, 0, sizeof(*m));
+	/* NULL (no memory for it): jansson's values are malloc'ed as usual */
+	arena = bfs_json_arena_begin();
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 			  &jerr);
-	if (!root)
+	if (!root) {
+		bfs_json_arena_end(arena);
 		return bfs_fail(err, BFS_EINVAL,
 				"line %d, column %d: invalid JSON: %s",
 				jerr.line, jerr.column, jerr.text);
+	}
 	if (!json_is_object(root)) {
 		r = bfs_fail(err, BFS_EINVAL,
 			     "expected a JSON object at the top, got %s",
@@ -679,7 +684,10 @@ out:
 		free(p.dir_path[i]);
 	free(p.dir_path);
 	free(p.dir_len);
-	json_decref(root);
+	if (arena)
+		bfs_json_arena_end(arena);	/* every value of root with it */
+	else
+		json_decref(root);
 	if (r)
 		bfs_manifest_free(m);
 	return r;

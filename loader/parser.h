@@ -60,4 +60,9 @@ int mp_begin_entry(struct parser *p, json_t *v, const char *list, size_t i,
 /* manifest_v2.c: "dirs" and "files" of both v2 dialects */
 int mp_parse_v2(struct parser *p, json_t *dirs, json_t *files);
 
+/* json_arena.c: jansson's values of one parse, freed together */
+struct bfs_json_arena;
+struct bfs_json_arena *bfs_json_arena_begin(void);
+void bfs_json_arena_end(struct bfs_json_arena *a);
+
 #endif /* _BFS_PARSER_H */

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	test_rangemap();
 	test_journal();
 	test_xxh3();
+	test_json_arena();
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return tests_failed ? 1 : 0;
 }

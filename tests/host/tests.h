@@ -45,5 +45,6 @@ void test_cli(void);
 void test_rangemap(void);
 void test_journal(void);
 void test_xxh3(void);
+void test_json_arena(void);
 
 #endif
