@@ -107,6 +107,14 @@ static uint32_t add_node(struct builder *b, uint32_t parent, const char *name,
 	return b->count++;
 }
 
+/* @e's path up to @end, quoted for a message (only when one is made) */
+static const char *upto(char *q, size_t size, const struct bfs_entry *e,
+			const char *end)
+{
+	bfs_quote(q, size, e->path, (size_t)(end - e->path));
+	return q;
+}
+
 static int insert(struct builder *b, const struct bfs_entry *e)
 {
 	const char *p = e->path, *end = e->path + e->path_len;
@@ -119,8 +127,6 @@ static int insert(struct builder *b, const struct bfs_entry *e)
 		uint32_t idx = *slot_of(b, cur, p, len);
 		struct wnode *w = &b->n[idx];
 
-		bfs_quote(q, sizeof(q), e->path,
-			  (size_t)(p + len - e->path));
 		if (slash) {
 			if (!idx) {
 				idx = add_node(b, cur, p, len, BFS_DIR);
@@ -130,7 +136,8 @@ static int insert(struct builder *b, const struct bfs_entry *e)
 			} else if (w->kind != BFS_DIR) {
 				return bfs_fail(b->err, BFS_EINVAL,
 						"%s: %s is a %s (%s), not a directory",
-						e->label, q,
+						e->label,
+						upto(q, sizeof(q), e, p + len),
 						w->kind == BFS_LNK ? "symlink" : "file",
 						w->entry->label);
 			}
@@ -148,13 +155,15 @@ static int insert(struct builder *b, const struct bfs_entry *e)
 		if (w->entry) {
 			return bfs_fail(b->err, BFS_EINVAL,
 					"%s: path %s is already %s: two entries for one path",
-					e->label, q, w->entry->label);
+					e->label, upto(q, sizeof(q), e, p + len),
+					w->entry->label);
 		}
 		/* an implied directory, now listed */
 		if (e->kind != BFS_DIR)
 			return bfs_fail(b->err, BFS_EINVAL,
 					"%s: path %s is also a directory (holding %s)",
-					e->label, q, w->implied_by->label);
+					e->label, upto(q, sizeof(q), e, p + len),
+					w->implied_by->label);
 		w->entry = e;
 		return 0;
 	}
