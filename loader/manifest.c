@@ -167,21 +167,20 @@ int mp_get_bool(struct parser *p, json_t *obj, const char *key,
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* A hex digit's value plus one, 0 for any other byte: a table, since
+ * every object of a manifest has 32 of them. */
+static const unsigned char hex1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 /* 32 hex digits, either case, to 16 bytes in the order written. */
 int mp_parse_hash(struct parser *p, json_t *v, const char *what,
 		  const char *label, struct bundlefs_digest *d)
 {
+	unsigned int invalid = 0;
 	const char *s;
 	size_t len, i;
 	char q[512];
@@ -195,13 +194,14 @@ int mp_parse_hash(struct parser *p, json_t *v, const char *what,
 	if (len != 2 * BUNDLEFS_DIGEST_SIZE)
 		goto bad;
 	for (i = 0; i < len; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		unsigned int hi = hex1[(unsigned char)s[i]];
+		unsigned int lo = hex1[(unsigned char)s[i + 1]];
 
-		if (hi < 0 || lo < 0)
-			goto bad;
-		d->bytes[i / 2] = (uint8_t)(hi << 4 | lo);
+		invalid |= !hi | !lo;
+		d->bytes[i / 2] = (uint8_t)((hi - 1) << 4 | (lo - 1));
 	}
-	return 0;
+	if (!invalid)
+		return 0;
 bad:
 	bfs_quote(q, sizeof(q), s, len);
 	return bfs_fail(p->err, BFS_EINVAL, "%s: %s %s is not 32 hex digits",

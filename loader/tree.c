@@ -77,8 +77,9 @@ static int grow(struct builder *b)
 	return 0;
 }
 
-static uint32_t add_node(struct builder *b, uint32_t parent, const char *name,
-			 size_t len, enum bfs_kind kind)
+/* @slot: slot_of()'s empty slot for (@parent, @name), found by the caller */
+static uint32_t add_node(struct builder *b, uint32_t *slot, uint32_t parent,
+			 const char *name, size_t len, enum bfs_kind kind)
 {
 	struct wnode *w;
 
@@ -93,8 +94,11 @@ static uint32_t add_node(struct builder *b, uint32_t parent, const char *name,
 		b->n = w;
 		b->cap = cap;
 	}
-	if ((size_t)b->count * 2 >= b->mask + 1 && grow(b))
-		return 0;
+	if ((size_t)b->count * 2 >= b->mask + 1) {
+		if (grow(b))
+			return 0;
+		slot = slot_of(b, parent, name, len);	/* a new table */
+	}
 	w = &b->n[b->count];
 	memset(w, 0, sizeof(*w));
 	w->kind = kind;
@@ -103,7 +107,7 @@ static uint32_t add_node(struct builder *b, uint32_t parent, const char *name,
 	w->parent = parent;
 	w->next_sibling = b->n[parent].first_child;
 	b->n[parent].first_child = b->count;
-	*slot_of(b, parent, name, len) = b->count;
+	*slot = b->count;
 	return b->count++;
 }
 
@@ -124,12 +128,13 @@ static int insert(struct builder *b, const struct bfs_entry *e)
 	for (;;) {
 		const char *slash = memchr(p, '/', (size_t)(end - p));
 		size_t len = slash ? (size_t)(slash - p) : (size_t)(end - p);
-		uint32_t idx = *slot_of(b, cur, p, len);
+		uint32_t *slot = slot_of(b, cur, p, len);
+		uint32_t idx = *slot;
 		struct wnode *w = &b->n[idx];
 
 		if (slash) {
 			if (!idx) {
-				idx = add_node(b, cur, p, len, BFS_DIR);
+				idx = add_node(b, slot, cur, p, len, BFS_DIR);
 				if (!idx)
 					goto nomem;
 				b->n[idx].implied_by = e;
@@ -146,7 +151,7 @@ static int insert(struct builder *b, const struct bfs_entry *e)
 			continue;
 		}
 		if (!idx) {
-			idx = add_node(b, cur, p, len, e->kind);
+			idx = add_node(b, slot, cur, p, len, e->kind);
 			if (!idx)
 				goto nomem;
 			b->n[idx].entry = e;
